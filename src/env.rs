@@ -1,0 +1,65 @@
+//! What the names of an expression are: kind and shape, after inference.
+
+use indexmap::IndexMap;
+
+use egg::Symbol;
+
+use crate::dim::Shape;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarKind {
+    Scalar,
+    Vector,
+    Matrix,
+    /// A square matrix with `S' = S`.
+    Symmetric,
+}
+
+impl VarKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            VarKind::Scalar => "scalar",
+            VarKind::Vector => "vector",
+            VarKind::Matrix => "matrix",
+            VarKind::Symmetric => "symmetric",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VarInfo {
+    pub kind: VarKind,
+    pub shape: Shape,
+    /// Whether `--let` declared it (otherwise the capital/lower-case convention did).
+    pub declared: bool,
+}
+
+/// Every name's kind and shape, in order of first declaration or use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Env {
+    pub vars: IndexMap<Symbol, VarInfo>,
+}
+
+impl Env {
+    pub fn shape(&self, name: Symbol) -> Option<Shape> {
+        self.vars.get(&name).map(|v| v.shape)
+    }
+    pub fn is_symmetric(&self, name: Symbol) -> bool {
+        self.vars
+            .get(&name)
+            .is_some_and(|v| v.kind == VarKind::Symmetric)
+    }
+    /// Every size symbol that some variable's shape uses, each with one place it can be
+    /// read from (`(variable, axis)`), for printers that must name sizes.
+    pub fn dim_sources(&self) -> IndexMap<String, (Symbol, usize)> {
+        let mut out = IndexMap::new();
+        for (name, info) in &self.vars {
+            for (axis, dim) in [info.shape.rows, info.shape.cols].into_iter().enumerate() {
+                if !dim.is_one() {
+                    out.entry(dim.as_str().to_string()).or_insert((*name, axis));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,52 @@
+//! From the user's text to typed expressions: parse, read `--let`, check shapes.
+//! Every problem in any of the texts is collected into one report.
+
+use crate::env::Env;
+use crate::error::{Diagnostic, Error, Input, Report};
+use crate::syntax::decls::{parse_decls, Decls};
+use crate::syntax::parse;
+use crate::typecheck::{typecheck, Typed};
+
+/// Parses and type-checks one expression under the declarations `decls`.
+pub fn read_expr(src: &str, decls: &str) -> Result<(Typed, Env), Error> {
+    let (mut typed, env) = read_exprs(&[src], decls)?;
+    Ok((typed.remove(0), env))
+}
+
+/// Parses and type-checks expressions that share their names (`equiv` reads two).
+pub fn read_exprs(srcs: &[&str], decls: &str) -> Result<(Vec<Typed>, Env), Error> {
+    let inputs = [Input::Expr, Input::Expr2];
+    let mut sources = vec![(Input::Let, "--let".to_string(), decls.to_string())];
+    for (i, src) in srcs.iter().enumerate() {
+        let name = if srcs.len() == 1 {
+            "expression".to_string()
+        } else {
+            format!("expression {}", i + 1)
+        };
+        sources.push((inputs[i.min(1)], name, src.to_string()));
+    }
+    let fail = |diags: Vec<Diagnostic>| Error::Input(Report::new(sources.clone(), diags));
+
+    let mut errors = Vec::new();
+    let decls: Decls = parse_decls(decls).unwrap_or_else(|e| {
+        errors.extend(e);
+        Decls::new()
+    });
+    let mut parsed = Vec::new();
+    for (i, src) in srcs.iter().enumerate() {
+        match parse(src) {
+            Ok(e) => parsed.push(e),
+            Err(ds) => errors.extend(ds.into_iter().map(|d| d.in_input(inputs[i.min(1)]))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(fail(errors));
+    }
+    let exprs: Vec<_> = parsed
+        .iter()
+        .zip(srcs)
+        .enumerate()
+        .map(|(i, (e, src))| (e, inputs[i.min(1)], *src))
+        .collect();
+    typecheck(&exprs, &decls).map_err(fail)
+}
