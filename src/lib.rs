@@ -2,10 +2,14 @@
 //! saturation on an `egg` e-graph. See ARCHITECTURE.md for the pipeline.
 
 pub mod dim;
+pub mod engine;
 pub mod env;
 pub mod error;
 pub mod input;
+pub mod kind;
 pub mod lang;
+pub mod numeric;
+pub mod rules;
 pub mod shapes;
 pub mod syntax;
 pub mod typecheck;

@@ -1,0 +1,131 @@
+//! `matcalc derive`: one derivation per variable, printed in the chosen format.
+
+use std::time::Duration;
+
+use egg::Symbol;
+use serde_json::json;
+
+use super::args::{DeriveArgs, Format, LayoutArg};
+use super::json::shape_json;
+use matcalc::engine::derive::{derive, Derivation, DeriveOptions, Layout};
+use matcalc::engine::saturate::Limits;
+use matcalc::numeric::check_derivative;
+use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text};
+use matcalc::{read_expr, Error};
+
+/// Points tried by `--check`, and the largest relative error accepted.
+const CHECK_POINTS: usize = 3;
+const CHECK_TOLERANCE: f64 = 1e-5;
+
+pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
+    let rules = super::load_rules(a.rules.as_deref())?;
+    let (typed, env) = read_expr(&a.expr, &a.decls)?;
+    let limits = Limits {
+        nodes: a.node_limit,
+        iterations: a.iter_limit,
+        time: Duration::from_millis(a.time_limit_ms),
+        ..Limits::default()
+    };
+    let opts = DeriveOptions {
+        layout: match a.layout {
+            LayoutArg::Numerator => Layout::Numerator,
+            LayoutArg::Denominator => Layout::Denominator,
+        },
+        limits,
+        simplify_limits: Limits::default(),
+        without: a.without.clone(),
+    };
+    for w in &a.wrt {
+        if !env.vars.contains_key(&Symbol::from(w.as_str())) {
+            return Err(Error::plain(format!("--wrt {w}: `{w}` does not occur in the expression")));
+        }
+    }
+    let mut outputs = Vec::new();
+    let mut code = 0;
+    for w in &a.wrt {
+        let wrt = Symbol::from(w.as_str());
+        let d = derive(&typed, &env, wrt, &rules, &opts)?;
+        let check = if a.check {
+            let r = check_derivative(&typed.expr, &d.numerator, &env, wrt, CHECK_POINTS, 7)
+                .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
+            if !(r.max_rel_err <= CHECK_TOLERANCE) {
+                code = 1;
+            }
+            Some(r)
+        } else {
+            None
+        };
+        outputs.push((d, check));
+    }
+    let layout = match a.layout {
+        LayoutArg::Numerator => "numerator",
+        LayoutArg::Denominator => "denominator",
+    };
+    match a.format {
+        Format::Json => {
+            let objs: Vec<serde_json::Value> = outputs
+                .iter()
+                .map(|(d, check)| json_of(&a.expr, d, check.as_ref(), layout, &env))
+                .collect();
+            let v = if objs.len() == 1 { objs[0].clone() } else { serde_json::Value::Array(objs) };
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        f => {
+            for (d, check) in &outputs {
+                let body = match f {
+                    Format::Latex => to_latex(&d.derivative),
+                    Format::Numpy => to_numpy(&d.derivative, &env).map_err(Error::Failed)?,
+                    _ => to_text(&d.derivative),
+                };
+                if outputs.len() > 1 {
+                    println!("{}: {body}", d.wrt);
+                } else {
+                    println!("{body}");
+                }
+                if let Some(r) = check {
+                    let verdict = if r.max_rel_err <= CHECK_TOLERANCE { "ok" } else { "FAILED" };
+                    println!(
+                        "check {verdict}: {} points, largest relative error {:.1e}",
+                        r.points, r.max_rel_err
+                    );
+                }
+            }
+        }
+    }
+    if code != 0 {
+        eprintln!("error: the derivative disagrees with finite differences");
+    }
+    Ok(code)
+}
+
+fn json_of(
+    expr: &str,
+    d: &Derivation,
+    check: Option<&matcalc::numeric::CheckReport>,
+    layout: &str,
+    env: &matcalc::Env,
+) -> serde_json::Value {
+    let mut v = json!({
+        "expr": expr,
+        "wrt": d.wrt.to_string(),
+        "kind": d.kind.to_string(),
+        "layout": layout,
+        "shape": shape_json(d.shape),
+        "differential": to_text(&d.differential),
+        "derivative": to_text(&d.derivative),
+        "latex": to_latex(&d.derivative),
+        "numpy": to_numpy(&d.derivative, env).ok(),
+        "stats": {
+            "nodes": d.saturation.nodes,
+            "classes": d.saturation.classes,
+            "iterations": d.saturation.iterations,
+            "stop": d.saturation.stop.to_string(),
+            "simplify_nodes": d.simplification.nodes,
+            "ms": d.saturation.ms + d.simplification.ms,
+        },
+    });
+    if let Some(r) = check {
+        v["check"] = json!({ "points": r.points, "max_rel_err": r.max_rel_err, "ok": r.max_rel_err <= CHECK_TOLERANCE });
+    }
+    v
+}

@@ -1,0 +1,47 @@
+//! Command-line front end: parse flags, call the library, print, choose the exit code
+//! (0 success, 1 a derivation or check failed, 2 bad input; `equiv` adds 3 unknown).
+
+mod args;
+mod derive;
+mod json;
+mod show;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use matcalc::rules::RuleSet;
+use matcalc::Error;
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help and version to stdout with code 0, usage errors with 2.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let result = match &cli.command {
+        Command::Show(a) => show::run(a),
+        Command::Derive(a) => derive::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprint!("{}", e.render());
+            e.exit_code()
+        }
+    }
+}
+
+/// The active rule set: `--rules DIR` or the built-in one.
+pub fn load_rules(dir: Option<&std::path::Path>) -> Result<RuleSet, Error> {
+    let loaded = match dir {
+        Some(d) => RuleSet::from_dir(d),
+        None => RuleSet::builtin(),
+    };
+    loaded.map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        Error::plain(format!("the rule files have {} problem(s):\n{}", errs.len(), lines.join("\n")))
+    })
+}

@@ -1,0 +1,107 @@
+//! Cost functions. Extraction reads the simplest coefficient; the presentation cost
+//! mirrors what a reader counts in the printed form: operators, parentheses the
+//! printer must add, and a few habits of the textbook (scalars first, transposes on
+//! leaves). A differential anywhere is all but forbidden.
+
+use egg::{CostFunction, Id, Language};
+
+use super::analysis::MathGraph;
+use crate::lang::{Math, ShapedConst};
+
+/// How tightly a printed node binds; the text printer's precedence levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Binding {
+    Sum,
+    Product,
+    Unary,
+    Power,
+    Postfix,
+    Atom,
+}
+
+/// The value to minimise, then the printed node's binding (for the parent's parentheses).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Cost {
+    pub value: f64,
+    pub binding: Binding,
+}
+
+const OPERATOR: f64 = 1.0;
+const LEAF: f64 = 0.1;
+const PARENS: f64 = 0.3;
+const SCALAR_LAST: f64 = 0.5;
+const COMPOUND_TRANSPOSE: f64 = 0.1;
+const DIFFERENTIAL: f64 = 1.0e6;
+
+/// The presentation cost; it reads shapes from the graph (to see scalars).
+pub struct PresentationCost<'a> {
+    pub egraph: &'a MathGraph,
+}
+
+fn binding_of(node: &Math) -> Binding {
+    use Math::*;
+    match node {
+        Add(_) | Sub(_) => Binding::Sum,
+        Mul(_) | HMul(_) | HDiv(_) => Binding::Product,
+        Neg(_) => Binding::Unary,
+        Num(n) if n.value() < 0.0 => Binding::Unary,
+        Pow(_) => Binding::Power,
+        Trans(_) => Binding::Postfix,
+        _ => Binding::Atom,
+    }
+}
+
+impl CostFunction<Math> for PresentationCost<'_> {
+    type Cost = Cost;
+
+    fn cost<C>(&mut self, enode: &Math, mut costs: C) -> Cost
+    where
+        C: FnMut(Id) -> Cost,
+    {
+        use Math::*;
+        let binding = binding_of(enode);
+        let child = |costs: &mut C, id: Id, need: Binding| {
+            let c = costs(id);
+            c.value + if c.binding < need { PARENS } else { 0.0 }
+        };
+        let value = match enode {
+            Num(_) => LEAF / 2.0,
+            Sym(_) => LEAF,
+            Const(ShapedConst::Ones(_)) | Const(_) => LEAF,
+            D(_) | Lin(_) | Jac(_) | JacVec(_) => {
+                DIFFERENTIAL + enode.fold(0.0, |acc, id| acc + costs(id).value)
+            }
+            Add([a, b]) | Sub([a, b]) => {
+                // Left-associative: the right operand binds one level tighter.
+                OPERATOR + child(&mut costs, *a, Binding::Sum) + child(&mut costs, *b, Binding::Product)
+            }
+            Mul([a, b]) => {
+                let scalar_last = {
+                    let (sa, sb) = (self.egraph[*a].data.shape, self.egraph[*b].data.shape);
+                    if sb.is_scalar() && !sa.is_scalar() {
+                        SCALAR_LAST
+                    } else {
+                        0.0
+                    }
+                };
+                OPERATOR
+                    + scalar_last
+                    + child(&mut costs, *a, Binding::Product)
+                    + child(&mut costs, *b, Binding::Unary)
+            }
+            HMul([a, b]) | HDiv([a, b]) => {
+                OPERATOR + child(&mut costs, *a, Binding::Product) + child(&mut costs, *b, Binding::Unary)
+            }
+            Neg(a) => OPERATOR + child(&mut costs, *a, Binding::Unary),
+            Pow([a, b]) => OPERATOR + child(&mut costs, *a, Binding::Postfix) + child(&mut costs, *b, Binding::Unary),
+            Trans(a) => {
+                let c = costs(*a);
+                let compound = if c.binding < Binding::Atom { COMPOUND_TRANSPOSE } else { 0.0 };
+                OPERATOR + compound + c.value + if c.binding < Binding::Postfix { PARENS } else { 0.0 }
+            }
+            // Calls: their arguments are parenthesised anyway.
+            _ => OPERATOR + enode.fold(0.0, |acc, id| acc + costs(id).value),
+        };
+        Cost { value, binding }
+    }
+}

@@ -1,0 +1,119 @@
+//! Equality saturation with limits that are settings, and an honest stop reason.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use egg::{BackoffScheduler, Rewrite, Runner, StopReason};
+use indexmap::IndexMap;
+
+use super::analysis::{MathAnalysis, MathGraph};
+use crate::lang::Math;
+
+/// Bounds on one saturation. egg checks its limits between iterations, so the match
+/// limit (per rule and iteration, with back-off) also bounds the work inside one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub nodes: usize,
+    pub iterations: usize,
+    pub time: Duration,
+    pub match_limit: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            nodes: 20_000,
+            iterations: 30,
+            time: Duration::from_secs(5),
+            match_limit: 2_000,
+        }
+    }
+}
+
+/// Why a saturation stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    Saturated,
+    /// The goal (a canonical form, a proof) was reached.
+    Goal,
+    NodeLimit(usize),
+    IterationLimit(usize),
+    TimeLimit(u128),
+    Other(String),
+}
+
+impl Stop {
+    /// Whether a limit, not completion, ended the search.
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Stop::NodeLimit(_) | Stop::IterationLimit(_) | Stop::TimeLimit(_))
+    }
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stop::Saturated => write!(f, "saturated"),
+            Stop::Goal => write!(f, "goal reached"),
+            Stop::NodeLimit(n) => write!(f, "node limit ({n} nodes)"),
+            Stop::IterationLimit(n) => write!(f, "iteration limit ({n} iterations)"),
+            Stop::TimeLimit(ms) => write!(f, "time limit ({ms} ms)"),
+            Stop::Other(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// What one saturation did.
+#[derive(Debug, Clone)]
+pub struct RunStats {
+    pub nodes: usize,
+    pub classes: usize,
+    pub iterations: usize,
+    pub ms: f64,
+    pub stop: Stop,
+    /// How often each rule fired (for `rules stats`).
+    pub applied: IndexMap<String, usize>,
+}
+
+const GOAL: &str = "goal";
+
+/// Runs `rules` on `egraph` until saturation, a limit, or `goal(egraph)` holds.
+pub fn saturate(
+    egraph: MathGraph,
+    rules: &[Rewrite<Math, MathAnalysis>],
+    limits: &Limits,
+    goal: impl Fn(&MathGraph) -> bool + 'static,
+) -> (MathGraph, RunStats) {
+    let start = Instant::now();
+    let runner = Runner::default()
+        .with_egraph(egraph)
+        .with_node_limit(limits.nodes)
+        .with_iter_limit(limits.iterations)
+        .with_time_limit(limits.time)
+        .with_scheduler(BackoffScheduler::default().with_initial_match_limit(limits.match_limit))
+        .with_hook(move |r| if goal(&r.egraph) { Err(GOAL.to_string()) } else { Ok(()) })
+        .run(rules);
+    let stop = match &runner.stop_reason {
+        Some(StopReason::Saturated) | None => Stop::Saturated,
+        Some(StopReason::NodeLimit(n)) => Stop::NodeLimit(*n),
+        Some(StopReason::IterationLimit(n)) => Stop::IterationLimit(*n),
+        Some(StopReason::TimeLimit(_)) => Stop::TimeLimit(limits.time.as_millis()),
+        Some(StopReason::Other(m)) if m == GOAL => Stop::Goal,
+        Some(StopReason::Other(m)) => Stop::Other(m.clone()),
+    };
+    let mut applied: IndexMap<String, usize> = IndexMap::new();
+    for it in &runner.iterations {
+        for (name, n) in &it.applied {
+            *applied.entry(name.to_string()).or_default() += n;
+        }
+    }
+    applied.sort_keys();
+    let stats = RunStats {
+        nodes: runner.egraph.total_number_of_nodes(),
+        classes: runner.egraph.number_of_classes(),
+        iterations: runner.iterations.len(),
+        ms: start.elapsed().as_secs_f64() * 1000.0,
+        stop,
+        applied,
+    };
+    (runner.egraph, stats)
+}
