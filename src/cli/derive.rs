@@ -32,7 +32,7 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
             LayoutArg::Denominator => Layout::Denominator,
         },
         limits,
-        simplify_limits: Limits::default(),
+        simplify_limits: Limits::simplify(),
         without: a.without.clone(),
     };
     for w in &a.wrt {

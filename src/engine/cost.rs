@@ -72,8 +72,13 @@ impl CostFunction<Math> for PresentationCost<'_> {
                 DIFFERENTIAL + enode.fold(0.0, |acc, id| acc + costs(id).value)
             }
             Add([a, b]) | Sub([a, b]) => {
+                // Constants go last in a sum: `2*s + 3`, not `3 + 2*s`.
+                let constant_first = if self.egraph[*a].data.num.is_some() { SCALAR_LAST } else { 0.0 };
                 // Left-associative: the right operand binds one level tighter.
-                OPERATOR + child(&mut costs, *a, Binding::Sum) + child(&mut costs, *b, Binding::Product)
+                OPERATOR
+                    + constant_first
+                    + child(&mut costs, *a, Binding::Sum)
+                    + child(&mut costs, *b, Binding::Product)
             }
             Mul([a, b]) => {
                 let scalar_last = {
@@ -84,8 +89,17 @@ impl CostFunction<Math> for PresentationCost<'_> {
                         0.0
                     }
                 };
+                // `a*-b` reads badly: the sign belongs in front of the product.
+                let negated_right = if costs(*b).binding == Binding::Unary { PARENS } else { 0.0 };
+                let number_last = if self.egraph[*b].data.num.is_some() && self.egraph[*a].data.num.is_none() {
+                    SCALAR_LAST
+                } else {
+                    0.0
+                };
                 OPERATOR
                     + scalar_last
+                    + number_last
+                    + negated_right
                     + child(&mut costs, *a, Binding::Product)
                     + child(&mut costs, *b, Binding::Unary)
             }

@@ -30,6 +30,19 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The presentation graph holds one small coefficient: a few thousand nodes
+    /// already hold every form worth printing, and more only costs time.
+    pub fn simplify() -> Limits {
+        Limits {
+            nodes: 3_000,
+            iterations: 12,
+            time: Duration::from_millis(500),
+            match_limit: 500,
+        }
+    }
+}
+
 /// Why a saturation stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
