@@ -1,0 +1,183 @@
+//! Checking a claimed derivative against finite differences at random points.
+
+use egg::{RecExpr, Symbol};
+
+use super::eval::eval;
+use super::fd::derivative_shape;
+use super::fd::{finite_difference, rel_err};
+use super::point::{dim_size, try_random_point};
+use super::EvalError;
+use crate::dim::Dim;
+use crate::env::Env;
+use crate::lang::{Math, ShapedConst};
+use crate::shapes::shapes_of;
+
+/// How many points were tried and the largest relative error seen at any of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckReport {
+    pub points: usize,
+    pub max_rel_err: f64,
+}
+
+/// Compares `deriv` (numerator layout) with central finite differences of `f` with
+/// respect to `wrt` at `points` random points (seeds `seed`, `seed + 1`, …). A point
+/// where either side is undefined (log of a negative, a singular inverse) is retried
+/// with positive entries. Shapes must match exactly, or the error is infinite.
+pub fn check_derivative(
+    f: &RecExpr<Math>,
+    deriv: &RecExpr<Math>,
+    env: &Env,
+    wrt: Symbol,
+    points: usize,
+    seed: u64,
+) -> Result<CheckReport, EvalError> {
+    if !env.vars.contains_key(&wrt) {
+        return Err(EvalError::UnknownName(wrt));
+    }
+    // Sizes that only constants mention (`ones(k)` with no k-sized variable) need sizes too.
+    let mut extra = const_dims(f);
+    extra.extend(const_dims(deriv));
+    let aliases = free_dim_aliases(f, deriv, env, wrt);
+    let mut max_rel_err: f64 = 0.0;
+    for i in 0..points {
+        let s = seed.wrapping_add(i as u64);
+        let err = match compare(f, deriv, env, wrt, (&extra, &aliases), s, false) {
+            Err(e) if e.is_numeric() => compare(f, deriv, env, wrt, (&extra, &aliases), s, true)?,
+            other => other?,
+        };
+        max_rel_err = max_rel_err.max(err);
+    }
+    Ok(CheckReport {
+        points,
+        max_rel_err,
+    })
+}
+
+fn compare(
+    f: &RecExpr<Math>,
+    deriv: &RecExpr<Math>,
+    env: &Env,
+    wrt: Symbol,
+    (extra, aliases): (&[Dim], &[(String, Dim)]),
+    seed: u64,
+    positive: bool,
+) -> Result<f64, EvalError> {
+    let mut point = try_random_point(env, extra, seed, positive)?;
+    for (free, dim) in aliases {
+        let size = dim_size(*dim, &point)?;
+        point.dims.insert(free.clone(), size);
+    }
+    let numeric = finite_difference(f, &point, wrt)?;
+    let claimed = eval(deriv, &point)?;
+    Ok(rel_err(&claimed, &numeric))
+}
+
+/// Sizes the derivative leaves open: `I` alone (the derivative of tr(X)) reads back
+/// as `I:k` with a fresh `k` that nothing else mentions. Such a size, spanning a whole
+/// side of the derivative's shape, takes the size SPEC §2 requires of that side.
+fn free_dim_aliases(
+    f: &RecExpr<Math>,
+    deriv: &RecExpr<Math>,
+    env: &Env,
+    wrt: Symbol,
+) -> Vec<(String, Dim)> {
+    let last = |e: &RecExpr<Math>| shapes_of(e, env).ok().and_then(|s| s.last().copied());
+    let (Some(fs), Some(ds), Some(xs)) = (last(f), last(deriv), env.shape(wrt)) else {
+        return Vec::new();
+    };
+    let want = derivative_shape(fs, xs);
+    let bound: Vec<&str> = env
+        .vars
+        .values()
+        .flat_map(|v| [v.shape.rows, v.shape.cols])
+        .chain(const_dims(f))
+        .flat_map(|d| d.factors())
+        .collect();
+    let mut out: Vec<(String, Dim)> = Vec::new();
+    for (have, want) in [(ds.rows, want.rows), (ds.cols, want.cols)] {
+        let name = have.as_str();
+        let free =
+            have.factors().len() == 1 && name.parse::<usize>().is_err() && !bound.contains(&name);
+        // One free size asked to be two different ones stays a mismatch.
+        if free && !out.iter().any(|(n, _)| n == name) {
+            out.push((name.to_string(), want));
+        }
+    }
+    out
+}
+
+/// The dimensions that shaped constants of `expr` mention.
+fn const_dims(expr: &RecExpr<Math>) -> Vec<Dim> {
+    let mut out = Vec::new();
+    for node in expr.as_ref() {
+        if let Math::Const(c) = node {
+            match *c {
+                ShapedConst::Eye(n) | ShapedConst::Ones(n) => out.push(n),
+                ShapedConst::Zero(a, b) | ShapedConst::Commutation(a, b) => {
+                    out.extend([a, b]);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read_exprs;
+
+    fn check(f: &str, d: &str, decls: &str, wrt: &str) -> Result<CheckReport, EvalError> {
+        let (t, env) = read_exprs(&[f, d], decls).expect("test input type-checks");
+        check_derivative(&t[0].expr, &t[1].expr, &env, Symbol::from(wrt), 3, 11)
+    }
+
+    #[test]
+    fn accepts_right_and_rejects_wrong() {
+        let decls = "A: matrix(n,n); X: matrix(n,n); B: matrix(n,n)";
+        let ok = check("tr(A*X*B)", "B*A", decls, "X").expect("evaluates");
+        assert_eq!(ok.points, 3);
+        assert!(ok.max_rel_err < 1e-7, "{ok:?}");
+        let bad = check("tr(A*X*B)", "A*B", decls, "X").expect("evaluates");
+        assert!(bad.max_rel_err > 1e-2, "{bad:?}");
+    }
+
+    #[test]
+    fn retries_with_positive_entries() {
+        // log of entries in [-1, 1] is undefined; the retry makes them positive.
+        let r = check("sum(log(x))", "(ones(n) ./ x)'", "x: vector(n)", "x").expect("retried");
+        assert!(r.max_rel_err < 1e-7, "{r:?}");
+    }
+
+    #[test]
+    fn wrong_shape_is_infinite_and_unknown_wrt_is_an_error() {
+        let decls = "A: matrix(m,n); X: matrix(n,m)";
+        let r = check("tr(A*X)", "A'", decls, "X").expect("evaluates");
+        assert_eq!(r.max_rel_err, f64::INFINITY);
+        assert!(matches!(
+            check("tr(A*X)", "A", decls, "Y"),
+            Err(EvalError::UnknownName(_))
+        ));
+    }
+
+    #[test]
+    fn an_unsized_identity_takes_the_required_size() {
+        let r = check("tr(X)", "I", "X: matrix(n,n)", "X").expect("sized");
+        assert!(r.max_rel_err < 1e-7, "{r:?}");
+        let r = check("tr(X)", "2*I", "X: matrix(n,n)", "X").expect("sized");
+        assert!(r.max_rel_err > 0.5, "{r:?}");
+        // Other declared sizes do not confuse it...
+        let decls = "X: matrix(n,n); A: matrix(m,m)";
+        let r = check("tr(X)", "I", decls, "X").expect("sized");
+        assert!(r.max_rel_err < 1e-7, "{r:?}");
+        // ...and a declared size is not free: m×m is the wrong shape for a derivative by X.
+        let r = check("tr(X) + tr(A)", "ones(m)*ones(m)'", decls, "X").expect("sized");
+        assert_eq!(r.max_rel_err, f64::INFINITY);
+    }
+
+    #[test]
+    fn constant_only_dimensions_get_sizes() {
+        let r = check("s*sum(ones(k))", "sum(ones(k))", "s: scalar", "s").expect("sized");
+        assert!(r.max_rel_err < 1e-7, "{r:?}");
+    }
+}
