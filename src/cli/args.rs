@@ -17,6 +17,25 @@ pub enum Command {
     Show(ShowArgs),
     /// Derive an expression with respect to one or more variables.
     Derive(DeriveArgs),
+    /// Inspect and audit the rule set.
+    Rules(RulesArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: RulesAction,
+    /// A folder of *.rules files to use instead of the built-in set.
+    #[arg(long, global = true)]
+    pub rules: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesAction {
+    /// Every rule: name, family, identity, rewrite, conditions, reference.
+    List,
+    /// Check every rule numerically on random conforming matrices.
+    Check,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 mod args;
 mod derive;
 mod json;
+mod rules_cmd;
 mod show;
 
 use clap::Parser;
@@ -24,6 +25,7 @@ pub fn run() -> i32 {
     let result = match &cli.command {
         Command::Show(a) => show::run(a),
         Command::Derive(a) => derive::run(a),
+        Command::Rules(a) => rules_cmd::run(a),
     };
     match result {
         Ok(code) => code,

@@ -3,6 +3,8 @@
 
 pub mod condition;
 pub mod parse;
+pub mod shapes;
+pub mod soundness;
 pub mod template;
 
 use std::path::Path;
