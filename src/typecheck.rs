@@ -101,6 +101,10 @@ struct Checker<'a> {
     input: Input,
     src: String,
     resolved_names: Vec<Option<Dim>>,
+    /// The operator being checked, for size constraints decided only at the end.
+    at: Span,
+    /// Notes for the next error: operands whose kind was guessed from their initial.
+    guesses: Vec<String>,
 }
 
 impl<'a> Checker<'a> {
@@ -115,6 +119,8 @@ impl<'a> Checker<'a> {
             input: Input::Expr,
             src: String::new(),
             resolved_names: Vec::new(),
+            at: Span::default(),
+            guesses: Vec::new(),
         };
         // Declared names first, in their order, so that `show` lists them as declared.
         for (name, decl) in decls {
@@ -158,6 +164,8 @@ impl<'a> Checker<'a> {
                 let (a, b) = (self.walk(a), self.walk(b));
                 match (&a, &b) {
                     (Term::Known(x), Term::Known(y)) => Term::Known(dim_mul(*x, *y)),
+                    // 1*t is t: `kron(s, I)` must unify like `I`, not wait as a product.
+                    (Term::Known(x), t) | (t, Term::Known(x)) if x.is_one() => t.clone(),
                     _ => Term::Prod(Box::new(a), Box::new(b)),
                 }
             }
@@ -183,7 +191,7 @@ impl<'a> Checker<'a> {
             (Term::Known(x), Term::Known(y)) => x == y,
             (a, b) => {
                 // A product against something not yet known: decide once all is named.
-                let d = Diagnostic::new(String::new(), Span::default());
+                let d = Diagnostic::new(String::new(), self.at).in_input(self.input);
                 self.deferred.push((a, b, d));
                 true
             }
@@ -219,12 +227,22 @@ impl<'a> Checker<'a> {
         } else {
             text.to_string()
         };
+        if let ExprKind::Name(n) = &e.kind {
+            if let Some(v) = self.names.iter().find(|v| &v.0 == n && !v.3) {
+                self.guesses.push(format!(
+                    "`{n}` is not declared, so it is taken to be a {}; declare it if it is \
+                     something else (e.g. `--let \"{n}: scalar\"`)",
+                    v.1.name()
+                ));
+            }
+        }
         format!("{text} ({})", self.show(s))
     }
 
     fn error(&mut self, message: String, span: Span) -> TShape {
-        self.errors
-            .push(Diagnostic::new(message, span).in_input(self.input));
+        let mut d = Diagnostic::new(message, span).in_input(self.input);
+        d.notes.append(&mut self.guesses);
+        self.errors.push(d);
         // A fresh shape unifies with anything, so one mistake is reported once.
         (self.fresh(), self.fresh())
     }
@@ -350,6 +368,7 @@ impl<'a> Checker<'a> {
     ) -> (Id, TShape) {
         let (ia, sa) = self.check(a, nodes);
         let (ib, sb) = self.check(b, nodes);
+        self.at = span;
         let done = |m: Math| PNode::Done(m);
         match op {
             BinOp::Add | BinOp::Sub => {
@@ -473,7 +492,14 @@ impl<'a> Checker<'a> {
             return (Self::push(nodes, PNode::Done(Math::Pow([ia, ib]))), s);
         }
         let node = match k {
-            -1 => Math::Inv(ia),
+            -1 => {
+                // The literal `-1` is the last node and nothing else uses it: drop it, so
+                // `X^-1` and `inv(X)` are the same RecExpr.
+                if usize::from(ib) + 1 == nodes.len() {
+                    nodes.pop();
+                }
+                Math::Inv(ia)
+            }
             k if k < -1 => {
                 let pos = Number::new(-(k as f64)).expect("an integer is a number");
                 nodes[usize::from(ib)] = PNode::Done(Math::Num(pos));
@@ -511,6 +537,7 @@ impl<'a> Checker<'a> {
             );
         };
         let checked: Vec<(Id, TShape)> = args.iter().map(|a| self.check(a, nodes)).collect();
+        self.at = span;
         if checked.len() != arity {
             let s = self.error(
                 format!(
@@ -607,14 +634,11 @@ impl<'a> Checker<'a> {
     fn check_ones(&mut self, args: &[Expr], span: Span, nodes: &mut Vec<PNode>) -> (Id, TShape) {
         let n = match args {
             [] => self.fresh(),
-            [a] => match &a.kind {
-                ExprKind::Name(d) => Term::Known(Dim::new(d)),
-                ExprKind::Num(v) if v.fract() == 0.0 && *v >= 1.0 => {
-                    Term::Known(Dim::new(&(*v as u64).to_string()))
-                }
-                _ => {
+            [a] => match size_of(a) {
+                Some(d) => Term::Known(d),
+                None => {
                     let s = self.error(
-                        "`ones` takes a size: a name or a whole number".into(),
+                        "`ones` takes a size: a name, a whole number or a product of them".into(),
                         a.span,
                     );
                     return (Self::push(nodes, PNode::Ones(s.0.clone())), s);
@@ -674,16 +698,17 @@ impl<'a> Checker<'a> {
 
     fn check_deferred(&mut self) {
         let deferred = std::mem::take(&mut self.deferred);
-        for (a, b, _) in deferred {
+        for (a, b, at) in deferred {
             let (x, y) = (self.resolve(&a), self.resolve(&b));
-            if x != y {
-                self.errors.push(
-                    Diagnostic::new(
-                        format!("sizes {x} and {y} must be equal but differ"),
-                        Span::default(),
-                    )
-                    .in_input(self.input),
-                );
+            if x == y {
+                continue;
+            }
+            let d = Diagnostic::new(format!("cannot infer sizes here: {x} must equal {y}"), at.span)
+                .in_input(at.input)
+                .with_note("a size inside `kron` or `vec` is not inferred from the size of the result: declare it");
+            // Rows and columns often fail alike: say it once.
+            if !self.errors.contains(&d) {
+                self.errors.push(d);
             }
         }
     }
@@ -725,6 +750,19 @@ impl<'a> Checker<'a> {
         }
         self.names = names;
         env
+    }
+}
+
+/// A size written in `ones(…)`: a name, a whole number, or a product (`ones(m*n)`, as
+/// the printer writes the ones of a `vec`).
+fn size_of(e: &Expr) -> Option<Dim> {
+    match &e.kind {
+        ExprKind::Name(d) => Some(Dim::new(d)),
+        ExprKind::Num(v) if v.fract() == 0.0 && *v >= 1.0 => {
+            Some(Dim::new(&(*v as u64).to_string()))
+        }
+        ExprKind::Binary(BinOp::Mul, a, b) => Some(dim_mul(size_of(a)?, size_of(b)?)),
+        _ => None,
     }
 }
 

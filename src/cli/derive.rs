@@ -32,8 +32,8 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
             LayoutArg::Denominator => Layout::Denominator,
         },
         limits,
-        simplify_limits: Limits::simplify(),
         without: a.without.clone(),
+        ..DeriveOptions::default()
     };
     for w in &a.wrt {
         if !env.vars.contains_key(&Symbol::from(w.as_str())) {

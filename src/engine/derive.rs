@@ -25,13 +25,24 @@ pub enum Layout {
 }
 
 /// Settings of one derivation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeriveOptions {
     pub layout: Layout,
     pub limits: Limits,
     pub simplify_limits: Limits,
     /// Rules left out (`--without`), by name.
     pub without: Vec<String>,
+}
+
+impl Default for DeriveOptions {
+    fn default() -> DeriveOptions {
+        DeriveOptions {
+            layout: Layout::Numerator,
+            limits: Limits::default(),
+            simplify_limits: Limits::simplify(),
+            without: Vec::new(),
+        }
+    }
 }
 
 /// A derivative and how it was found.

@@ -46,6 +46,8 @@ pub struct Rule {
     /// The comment above the rule: the identity in words.
     pub identity: String,
     pub phase: Phase,
+    /// Where the rule starts in its file (1-based).
+    pub line: usize,
 }
 
 impl Rule {

@@ -49,8 +49,10 @@ fn line_col(src: &str, offset: usize) -> (usize, usize) {
 
 /// Splits a file into forms, tracking strings and comments.
 fn split_forms<'a>(src: &'a str, mut error: impl FnMut(usize, String)) -> Vec<Form<'a>> {
-    let mut forms = Vec::new();
+    let mut forms: Vec<Form<'a>> = Vec::new();
     let mut comment: Vec<String> = Vec::new();
+    // A rule right below another, with no blank line, shares its comment.
+    let mut blank_since_form = true;
     let bytes = src.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -63,6 +65,7 @@ fn split_forms<'a>(src: &'a str, mut error: impl FnMut(usize, String)) -> Vec<Fo
             b'\n' if i + 1 < bytes.len() && bytes[i + 1] == b'\n' => {
                 // A blank line ends the comment block that belongs to the next rule.
                 comment.clear();
+                blank_since_form = true;
                 i += 1;
             }
             c if c.is_ascii_whitespace() => i += 1,
@@ -93,10 +96,15 @@ fn split_forms<'a>(src: &'a str, mut error: impl FnMut(usize, String)) -> Vec<Fo
                     return forms;
                 }
                 i += 1;
+                let mut own = std::mem::take(&mut comment);
+                if own.is_empty() && !blank_since_form {
+                    own = forms.last().map(|f| f.comment.clone()).unwrap_or_default();
+                }
+                blank_since_form = false;
                 forms.push(Form {
                     text: &src[start..i],
                     offset: start,
-                    comment: std::mem::take(&mut comment),
+                    comment: own,
                 });
             }
             _ => {
@@ -169,7 +177,10 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
                 Err(m) => raw_errors.push((form.offset, m)),
             },
             Ok("rule") => match read_rule(items, family, &form.comment, default_phase) {
-                Ok(mut rs) => rules.append(&mut rs),
+                Ok(rs) => rules.extend(rs.into_iter().map(|mut r| {
+                    r.line = line_col(src, form.offset).0;
+                    r
+                })),
                 Err(m) => raw_errors.push((form.offset, m)),
             },
             _ => raw_errors.push((
@@ -186,8 +197,8 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
         if !seen.insert(r.name.clone()) {
             errors.push(RuleError {
                 file: file.to_string(),
-                line: 0,
-                col: 0,
+                line: r.line,
+                col: 1,
                 message: format!("the rule name `{}` is used twice", r.name),
             });
         }
@@ -304,6 +315,7 @@ fn read_rule(items: &[Sexp], family: &str, comment: &[String], default_phase: Ph
             reference: opts.reference.clone(),
             identity: identity.clone(),
             phase: opts.phase.unwrap_or(default_phase),
+            line: 0,
         })
     };
     let mut out = vec![make(name.clone(), &items[2], &items[4])?];

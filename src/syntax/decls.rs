@@ -89,10 +89,13 @@ fn parse_one(text: &str, start: usize) -> Result<(String, DeclKind), Diagnostic>
             let inner = &rest[open + 1..rest.len() - 1];
             let dims: Vec<String> = inner.split(',').map(|d| d.trim().to_string()).collect();
             if let Some(bad) = dims.iter().find(|d| !is_dimension(d)) {
-                return err(
-                    format!("`{bad}` is not a size (a name or a whole number)"),
-                    rest_span,
-                );
+                let inner_span = Span::new(rest_start + open + 1, rest_start + rest.len() - 1);
+                let message = if bad.is_empty() {
+                    "a size is missing (a name or a positive whole number)".to_string()
+                } else {
+                    format!("`{bad}` is not a size (a name or a positive whole number)")
+                };
+                return err(message, inner_span);
             }
             (rest[..open].trim(), Some(dims))
         }

@@ -6,6 +6,13 @@ use super::ast::{BinOp, Expr, ExprKind, Span};
 use super::lexer::{lex, Tok};
 use crate::error::Diagnostic;
 
+/// The deepest tree accepted. Every later phase walks the tree recursively, and a
+/// thread's stack (2 MiB for test and rayon threads) must hold that walk.
+pub const MAX_DEPTH: usize = 100;
+/// The deepest nesting of parentheses, `-` and `^` accepted: the parser's own recursion
+/// costs more stack per level than a walk over the tree.
+pub const MAX_NESTING: usize = 64;
+
 /// Parses a whole expression. On failure, every lexical error and the first syntax
 /// error are returned (after a syntax error the rest of the text has no structure).
 pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
@@ -16,7 +23,12 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
             Span::new(0, src.len()),
         )]);
     }
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        nesting: 0,
+        depth: 0,
+    };
     match p.expr().and_then(|e| p.finish(e)) {
         Ok(e) if errors.is_empty() => Ok(e),
         Ok(_) => Err(errors),
@@ -33,6 +45,11 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
 struct Parser {
     toks: Vec<(Tok, Span)>,
     pos: usize,
+    /// How many `unary` calls are open: every recursion passes through it.
+    nesting: usize,
+    /// The depth of the tree last returned, so that no tree deeper than `MAX_DEPTH` is
+    /// built (dropping one recurses too).
+    depth: usize,
 }
 
 type PResult = Result<Expr, Diagnostic>;
@@ -52,14 +69,32 @@ impl Parser {
         t
     }
 
+    /// Records the depth of a node built over children of depths `children`.
+    fn built(&mut self, e: Expr, children: &[usize]) -> PResult {
+        self.depth = 1 + children.iter().copied().max().unwrap_or(0);
+        if self.depth > MAX_DEPTH {
+            return Err(too_deep(e.span));
+        }
+        Ok(e)
+    }
+
     fn finish(&mut self, e: Expr) -> PResult {
         match self.peek() {
             Tok::End => Ok(e),
             Tok::RParen => Err(Diagnostic::new("unmatched `)`".to_string(), self.span())),
-            t => Err(Diagnostic::new(
-                format!("expected an operator, found {}", t.describe()),
-                self.span(),
-            )),
+            t => {
+                let d = Diagnostic::new(
+                    format!("expected an operator, found {}", t.describe()),
+                    self.span(),
+                );
+                // Two operands side by side: most likely a product written as in maths.
+                Err(match t {
+                    Tok::Ident(_) | Tok::Num(_) | Tok::LParen => {
+                        d.with_note("write `*` for a product (`A*B`)")
+                    }
+                    _ => d,
+                })
+            }
         }
     }
 
@@ -71,9 +106,11 @@ impl Parser {
                 Tok::Minus => BinOp::Sub,
                 _ => return Ok(lhs),
             };
+            let d = self.depth;
             self.bump();
             let rhs = self.term()?;
-            lhs = binary(op, lhs, rhs);
+            let dr = self.depth;
+            lhs = self.built(binary(op, lhs, rhs), &[d, dr])?;
         }
     }
 
@@ -86,18 +123,37 @@ impl Parser {
                 Tok::DotSlash => BinOp::HDiv,
                 _ => return Ok(lhs),
             };
+            let d = self.depth;
             self.bump();
             let rhs = self.unary()?;
-            lhs = binary(op, lhs, rhs);
+            let dr = self.depth;
+            lhs = self.built(binary(op, lhs, rhs), &[d, dr])?;
         }
     }
 
     fn unary(&mut self) -> PResult {
+        if self.nesting >= MAX_NESTING {
+            return Err(Diagnostic::new(
+                format!(
+                    "expression nested too deeply (more than {MAX_NESTING} levels of \
+                     parentheses, `-` or `^`)"
+                ),
+                self.span(),
+            ));
+        }
+        self.nesting += 1;
+        let e = self.unary_inner();
+        self.nesting -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self) -> PResult {
         if *self.peek() == Tok::Minus {
             let (_, start) = self.bump();
             let inner = self.unary()?;
             let span = start.join(inner.span);
-            return Ok(Expr::new(ExprKind::Neg(Box::new(inner)), span));
+            let d = self.depth;
+            return self.built(Expr::new(ExprKind::Neg(Box::new(inner)), span), &[d]);
         }
         self.power()
     }
@@ -105,10 +161,12 @@ impl Parser {
     fn power(&mut self) -> PResult {
         let base = self.postfix()?;
         if *self.peek() == Tok::Caret {
+            let d = self.depth;
             self.bump();
             // The exponent may itself be negated (`X^-1`) and is right-associative.
             let exponent = self.unary()?;
-            return Ok(binary(BinOp::Pow, base, exponent));
+            let de = self.depth;
+            return self.built(binary(BinOp::Pow, base, exponent), &[d, de]);
         }
         Ok(base)
     }
@@ -118,7 +176,8 @@ impl Parser {
         while *self.peek() == Tok::Quote {
             let (_, q) = self.bump();
             let span = e.span.join(q);
-            e = Expr::new(ExprKind::Transpose(Box::new(e)), span);
+            let d = self.depth;
+            e = self.built(Expr::new(ExprKind::Transpose(Box::new(e)), span), &[d])?;
         }
         Ok(e)
     }
@@ -126,29 +185,30 @@ impl Parser {
     fn atom(&mut self) -> PResult {
         let (tok, span) = self.bump();
         match tok {
-            Tok::Num(v) => Ok(Expr::new(ExprKind::Num(v), span)),
+            Tok::Num(v) => self.built(Expr::new(ExprKind::Num(v), span), &[]),
             Tok::Ident(name) => {
                 if *self.peek() != Tok::LParen {
-                    return Ok(Expr::new(ExprKind::Name(name), span));
+                    return self.built(Expr::new(ExprKind::Name(name), span), &[]);
                 }
-                self.bump();
+                let (_, open) = self.bump();
                 let mut args = Vec::new();
+                let mut depths = Vec::new();
                 if *self.peek() != Tok::RParen {
                     args.push(self.expr()?);
+                    depths.push(self.depth);
                     while *self.peek() == Tok::Comma {
                         self.bump();
                         args.push(self.expr()?);
+                        depths.push(self.depth);
                     }
                 }
-                let close = self.expect_close(span)?;
-                Ok(Expr::new(
-                    ExprKind::Call {
-                        name,
-                        name_span: span,
-                        args,
-                    },
-                    span.join(close),
-                ))
+                let close = self.expect_close(open)?;
+                let call = ExprKind::Call {
+                    name,
+                    name_span: span,
+                    args,
+                };
+                self.built(Expr::new(call, span.join(close)), &depths)
             }
             Tok::LParen => {
                 let inner = self.expr()?;
@@ -178,6 +238,14 @@ impl Parser {
             )),
         }
     }
+}
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::new(
+        format!("expression too deep (more than {MAX_DEPTH} operators on one path)"),
+        span,
+    )
+    .with_note("split it, or name a part of it")
 }
 
 fn binary(op: BinOp, lhs: Expr, rhs: Expr) -> Expr {
