@@ -9,7 +9,7 @@ use super::analysis::{MathAnalysis, MathGraph};
 use super::cost::PresentationCost;
 use super::saturate::{saturate, Limits, RunStats};
 use super::simplify::simplify;
-use crate::dim::Shape;
+use crate::dim::{dim_mul, Shape};
 use crate::env::Env;
 use crate::error::Error;
 use crate::kind::{Form, Kind};
@@ -70,6 +70,8 @@ fn canonical_child(egraph: &MathGraph, node: &Math, form: Form, x_scalar: bool) 
         // A scalar by a scalar reads the same either way.
         (Math::Jac([c, x]), Form::Trace) if x_scalar && is_var(x) => Some(*c),
         (Math::JacVec([c, x]), Form::VecJacobian) if is_var(x) => Some(*c),
+        // vec(dx) = dx for a vector x.
+        (Math::Jac([c, x]), Form::VecJacobian) if is_var(x) && egraph[*x].data.shape.is_vector() => Some(*c),
         _ => None,
     }
 }
@@ -108,6 +110,8 @@ pub fn derive(
 
     let mut egraph = MathGraph::new(MathAnalysis::new(env.clone(), Some(wrt)));
     let f_id = egraph.add_expr(&f.expr);
+    // A matrix-valued function is read through d vec(F) = J vec(dX).
+    let f_id = if form == Form::VecJacobian { egraph.add(Math::Vec(f_id)) } else { f_id };
     let root = egraph.add(Math::D(f_id));
     egraph.rebuild();
     let derive_rules = rules.rewrites(Phase::Derive, &opts.without);
@@ -120,7 +124,12 @@ pub fn derive(
 
     let c_shape = match form {
         Form::Trace => x_shape.transposed(),
-        _ => f.shape, // refined below from the coefficient itself
+        Form::Jacobian if x_scalar => f.shape,
+        Form::Jacobian => Shape::new(f.shape.rows, x_shape.rows),
+        Form::VecJacobian => Shape::new(
+            dim_mul(f.shape.rows, f.shape.cols),
+            dim_mul(x_shape.rows, x_shape.cols),
+        ),
     };
     let candidates: Vec<RecExpr<Math>> = if egraph[root].data.zero {
         vec![RecExpr::from(vec![Math::zero(c_shape)])]

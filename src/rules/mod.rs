@@ -70,6 +70,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("transpose", include_str!("../../rules/transpose.rules")),
     ("trace", include_str!("../../rules/trace.rules")),
     ("hadamard", include_str!("../../rules/hadamard.rules")),
+    ("kronecker", include_str!("../../rules/kronecker.rules")),
     ("canonical", include_str!("../../rules/canonical.rules")),
     ("simplify", include_str!("../../rules/simplify.rules")),
 ];

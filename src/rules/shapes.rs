@@ -134,6 +134,11 @@ pub fn infer(rule: &Rule) -> Result<IndexMap<Var, (usize, usize)>, String> {
                     Meta::OnesCols => (c, one),
                     Meta::EyeRows => (r, r),
                     Meta::EyeCols => (c, c),
+                    Meta::EyeVec => {
+                        let p = sv.fresh();
+                        sv.products.push((p, r, c));
+                        (p, p)
+                    }
                     Meta::CommutationOf => {
                         let p = sv.fresh();
                         sv.products.push((p, r, c));

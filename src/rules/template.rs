@@ -7,7 +7,7 @@
 use egg::{Applier, ENodeOrVar, Id, Language, PatternAst, RecExpr, Subst, Symbol, Var};
 
 use super::condition::Condition;
-use crate::dim::{Dim, Shape};
+use crate::dim::{dim_mul, Dim, Shape};
 use crate::engine::analysis::{MathAnalysis, MathGraph};
 use crate::lang::{node_shape, Math, Number, ShapedConst};
 
@@ -24,6 +24,8 @@ pub enum Meta {
     /// `I(rows of ?a)`, `I(cols of ?a)`.
     EyeRows,
     EyeCols,
+    /// `I(rows·cols of ?a)`, the identity on vec(?a).
+    EyeVec,
     /// The commutation matrix K with K vec(?a) = vec(?a').
     CommutationOf,
 }
@@ -36,6 +38,7 @@ impl Meta {
         ("ones-cols", Meta::OnesCols),
         ("eye-rows", Meta::EyeRows),
         ("eye-cols", Meta::EyeCols),
+        ("eye-vec", Meta::EyeVec),
         ("commutation-of", Meta::CommutationOf),
     ];
 
@@ -73,6 +76,7 @@ impl Meta {
                 Math::Trans(Id::from(1)),
                 Math::Mul([Id::from(0), Id::from(2)]),
             ],
+            Meta::EyeVec => vec![eye(dim_mul(shape.rows, shape.cols))],
             Meta::CommutationOf => {
                 vec![Math::Const(ShapedConst::Commutation(shape.rows, shape.cols))]
             }

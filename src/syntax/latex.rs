@@ -49,8 +49,15 @@ impl Printer<'_> {
         )
     }
 
+    /// `a op b`; a negative right operand is parenthesized too (`a - \left(-b\right)`).
     fn infix(&self, a: Id, op: &str, b: Id, p: Prec, right: Prec) -> (String, Prec) {
-        (format!("{} {op} {}", self.at(a, p), self.at(b, right)), p)
+        let (b, pb) = self.print(b);
+        let b = if pb < right || pb == Prec::Unary {
+            format!("\\left({b}\\right)")
+        } else {
+            b
+        };
+        (format!("{} {op} {b}", self.at(a, p)), p)
     }
 
     /// Juxtaposition; `\cdot` when the right factor starts with a digit (`2 \cdot 3`).
@@ -224,6 +231,10 @@ mod tests {
             ("s*2", "s \\cdot 2"),
             ("A*-B", "A \\left(-B\\right)"),
             ("-A*B", "-A B"),
+            (
+                "A - -B + x*y' .* -A",
+                "A - \\left(-B\\right) + x y^\\top \\odot \\left(-A\\right)",
+            ),
             ("W1*alpha", "W_{1} \\alpha"),
             (
                 "diag(X) - diag(x)*y",
