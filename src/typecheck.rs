@@ -522,6 +522,9 @@ impl<'a> Checker<'a> {
         if name == "ones" {
             return self.check_ones(args, span, nodes);
         }
+        if name == "K" && !self.decls.contains_key("K") {
+            return self.check_commutation(args, span, nodes);
+        }
         let Some(&(_, arity)) = FUNCTIONS.iter().find(|(f, _)| *f == name) else {
             let hint = suggestion(name)
                 .map(|s| format!(" (did you mean `{s}`?)"))
@@ -653,6 +656,31 @@ impl<'a> Checker<'a> {
             Self::push(nodes, PNode::Ones(n.clone())),
             (n, Term::Known(Dim::one())),
         )
+    }
+
+    /// `K(m, n)`: the commutation matrix, mn×mn, with K vec(A) = vec(A') for A m×n.
+    fn check_commutation(
+        &mut self,
+        args: &[Expr],
+        span: Span,
+        nodes: &mut Vec<PNode>,
+    ) -> (Id, TShape) {
+        let sizes: Option<Vec<Dim>> = args.iter().map(size_of).collect();
+        match sizes.as_deref() {
+            Some([m, n]) => {
+                let mn = Term::Known(dim_mul(*m, *n));
+                let node = PNode::Done(Math::Const(ShapedConst::Commutation(*m, *n)));
+                (Self::push(nodes, node), (mn.clone(), mn))
+            }
+            _ => {
+                let s = self.error(
+                    "`K` takes two sizes: K(m, n) is the commutation matrix".into(),
+                    span,
+                );
+                let zero = PNode::Done(Math::Num(Number::new(0.0).expect("0 is a number")));
+                (Self::push(nodes, zero), s)
+            }
+        }
     }
 
     /// Names every still-unknown size, in order of creation, avoiding declared sizes.

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "matcalc", version, about = "Matrix derivatives by the method of differentials, on an e-graph")]
+#[command(
+    name = "matcalc",
+    version,
+    about = "Matrix derivatives by the method of differentials, on an e-graph"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,8 +21,71 @@ pub enum Command {
     Show(ShowArgs),
     /// Derive an expression with respect to one or more variables.
     Derive(DeriveArgs),
+    /// Prove two expressions equal, refute them with a counterexample, or say unknown.
+    Equiv(EquivArgs),
+    /// Derive every case of a JSON Lines catalog, on all cores.
+    Batch(BatchArgs),
     /// Inspect and audit the rule set.
     Rules(RulesArgs),
+}
+
+/// Settings every saturating command shares.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// A folder of *.rules files to use instead of the built-in set.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Rules to leave out, by name (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub without: Vec<String>,
+    /// Most e-graph nodes in one saturation.
+    #[arg(long, default_value_t = 20_000)]
+    pub node_limit: usize,
+    /// Most iterations in one saturation.
+    #[arg(long, default_value_t = 30)]
+    pub iter_limit: usize,
+    /// Most milliseconds for one saturation.
+    #[arg(long, default_value_t = 5_000)]
+    pub time_limit_ms: u64,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EquivFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct EquivArgs {
+    pub expr1: String,
+    pub expr2: String,
+    #[arg(long = "let", default_value = "")]
+    pub decls: String,
+    #[arg(long, value_enum, default_value_t = EquivFormat::Text)]
+    pub format: EquivFormat,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchFormat {
+    Markdown,
+    Latex,
+    Json,
+    Jsonl,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BatchArgs {
+    /// JSON Lines: one case per line with `id`, `decls`, `expr`, `wrt`, optional `expected`.
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value_t = BatchFormat::Markdown)]
+    pub format: BatchFormat,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -79,19 +146,9 @@ pub struct DeriveArgs {
     /// Check the result against central finite differences at random points.
     #[arg(long)]
     pub check: bool,
-    /// A folder of *.rules files to use instead of the built-in set.
+    /// Print the derivation step by step, each step naming its rule.
     #[arg(long)]
-    pub rules: Option<PathBuf>,
-    /// Rules to leave out, by name (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub without: Vec<String>,
-    /// Most e-graph nodes in one saturation.
-    #[arg(long, default_value_t = 20_000)]
-    pub node_limit: usize,
-    /// Most iterations in one saturation.
-    #[arg(long, default_value_t = 30)]
-    pub iter_limit: usize,
-    /// Most milliseconds for one saturation.
-    #[arg(long, default_value_t = 5_000)]
-    pub time_limit_ms: u64,
+    pub steps: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }

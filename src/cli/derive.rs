@@ -1,14 +1,13 @@
 //! `matcalc derive`: one derivation per variable, printed in the chosen format.
 
-use std::time::Duration;
-
 use egg::Symbol;
 use serde_json::json;
 
 use super::args::{DeriveArgs, Format, LayoutArg};
 use super::json::shape_json;
+use super::proof::{proof_json, proof_latex, proof_lines};
 use matcalc::engine::derive::{derive, Derivation, DeriveOptions, Layout};
-use matcalc::engine::saturate::Limits;
+use matcalc::engine::explain::Step;
 use matcalc::numeric::check_derivative;
 use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text};
 use matcalc::{read_expr, Error};
@@ -18,26 +17,21 @@ const CHECK_POINTS: usize = 3;
 const CHECK_TOLERANCE: f64 = 1e-5;
 
 pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
-    let rules = super::load_rules(a.rules.as_deref())?;
+    let rules = super::load_rules(a.engine.rules.as_deref())?;
     let (typed, env) = read_expr(&a.expr, &a.decls)?;
-    let limits = Limits {
-        nodes: a.node_limit,
-        iterations: a.iter_limit,
-        time: Duration::from_millis(a.time_limit_ms),
-        ..Limits::default()
-    };
     let opts = DeriveOptions {
         layout: match a.layout {
             LayoutArg::Numerator => Layout::Numerator,
             LayoutArg::Denominator => Layout::Denominator,
         },
-        limits,
-        without: a.without.clone(),
-        ..DeriveOptions::default()
+        steps: a.steps,
+        ..super::derive_options(&a.engine)
     };
     for w in &a.wrt {
         if !env.vars.contains_key(&Symbol::from(w.as_str())) {
-            return Err(Error::plain(format!("--wrt {w}: `{w}` does not occur in the expression")));
+            return Err(Error::plain(format!(
+                "--wrt {w}: `{w}` does not occur in the expression"
+            )));
         }
     }
     let mut outputs = Vec::new();
@@ -65,13 +59,35 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
         Format::Json => {
             let objs: Vec<serde_json::Value> = outputs
                 .iter()
-                .map(|(d, check)| json_of(&a.expr, d, check.as_ref(), layout, &env))
+                .map(|(d, check)| {
+                    let mut v = json_of(&a.expr, d, check.as_ref(), layout, &env);
+                    if let Some(steps) = &d.steps {
+                        v["steps"] = proof_json(&distinct_steps(steps), &rules);
+                    }
+                    v
+                })
                 .collect();
-            let v = if objs.len() == 1 { objs[0].clone() } else { serde_json::Value::Array(objs) };
+            let v = if objs.len() == 1 {
+                objs[0].clone()
+            } else {
+                serde_json::Value::Array(objs)
+            };
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         f => {
             for (d, check) in &outputs {
+                if let Some(steps) = &d.steps {
+                    let steps = distinct_steps(steps);
+                    match f {
+                        Format::Latex => println!("{}", proof_latex(&steps, &rules)),
+                        _ => {
+                            for line in proof_lines(&steps, &rules) {
+                                println!("{line}");
+                            }
+                        }
+                    }
+                    print!("hence d/d{} = ", d.wrt);
+                }
                 let body = match f {
                     Format::Latex => to_latex(&d.derivative),
                     Format::Numpy => to_numpy(&d.derivative, &env).map_err(Error::Failed)?,
@@ -83,7 +99,11 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
                     println!("{body}");
                 }
                 if let Some(r) = check {
-                    let verdict = if r.max_rel_err <= CHECK_TOLERANCE { "ok" } else { "FAILED" };
+                    let verdict = if r.max_rel_err <= CHECK_TOLERANCE {
+                        "ok"
+                    } else {
+                        "FAILED"
+                    };
                     println!(
                         "check {verdict}: {} points, largest relative error {:.1e}",
                         r.points, r.max_rel_err
@@ -96,6 +116,22 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
         eprintln!("error: the derivative disagrees with finite differences");
     }
     Ok(code)
+}
+
+/// Steps whose printed term repeats the previous one (say, `tr(C dX)` read as
+/// `lin(C, X)`) add nothing to a reader: they are merged into it.
+fn distinct_steps(steps: &[Step]) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::new();
+    for s in steps {
+        match out.last_mut() {
+            Some(prev) if to_text(&prev.expr) == to_text(&s.expr) => {
+                prev.folded.extend(s.rule.iter().cloned());
+                prev.folded.extend(s.folded.iter().cloned());
+            }
+            _ => out.push(s.clone()),
+        }
+    }
+    out
 }
 
 fn json_of(

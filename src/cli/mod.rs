@@ -2,14 +2,21 @@
 //! (0 success, 1 a derivation or check failed, 2 bad input; `equiv` adds 3 unknown).
 
 mod args;
+mod batch;
 mod derive;
+mod equiv;
 mod json;
+mod proof;
 mod rules_cmd;
 mod show;
 
 use clap::Parser;
 
-use args::{Cli, Command};
+use std::time::Duration;
+
+use args::{Cli, Command, EngineArgs};
+use matcalc::engine::derive::DeriveOptions;
+use matcalc::engine::saturate::Limits;
 use matcalc::rules::RuleSet;
 use matcalc::Error;
 
@@ -26,6 +33,8 @@ pub fn run() -> i32 {
         Command::Show(a) => show::run(a),
         Command::Derive(a) => derive::run(a),
         Command::Rules(a) => rules_cmd::run(a),
+        Command::Equiv(a) => equiv::run(a),
+        Command::Batch(a) => batch::run(a),
     };
     match result {
         Ok(code) => code,
@@ -44,6 +53,24 @@ pub fn load_rules(dir: Option<&std::path::Path>) -> Result<RuleSet, Error> {
     };
     loaded.map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        Error::plain(format!("the rule files have {} problem(s):\n{}", errs.len(), lines.join("\n")))
+        Error::plain(format!(
+            "the rule files have {} problem(s):\n{}",
+            errs.len(),
+            lines.join("\n")
+        ))
     })
+}
+
+/// Limits and left-out rules from the shared flags.
+pub fn derive_options(e: &EngineArgs) -> DeriveOptions {
+    DeriveOptions {
+        limits: Limits {
+            nodes: e.node_limit,
+            iterations: e.iter_limit,
+            time: Duration::from_millis(e.time_limit_ms),
+            ..Limits::default()
+        },
+        without: e.without.clone(),
+        ..DeriveOptions::default()
+    }
 }

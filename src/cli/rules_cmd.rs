@@ -42,7 +42,10 @@ pub fn run(a: &RulesArgs) -> Result<i32, Error> {
                     }
                     Verdict::Unsound { counterexample } => {
                         unsound += 1;
-                        println!("UNSOUND  {} [{}]: {} => {}", r.name, r.family, r.lhs_text, r.rhs_text);
+                        println!(
+                            "UNSOUND  {} [{}]: {} => {}",
+                            r.name, r.family, r.lhs_text, r.rhs_text
+                        );
                         for line in counterexample.lines() {
                             println!("         {line}");
                         }
@@ -53,7 +56,10 @@ pub fn run(a: &RulesArgs) -> Result<i32, Error> {
                     }
                 }
             }
-            println!("{sound} sound, {unsound} unsound, {unknown} unknown, {} rules", rules.rules.len());
+            println!(
+                "{sound} sound, {unsound} unsound, {unknown} unknown, {} rules",
+                rules.rules.len()
+            );
             Ok(if unsound > 0 { 1 } else { 0 })
         }
     }

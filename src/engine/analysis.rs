@@ -74,7 +74,11 @@ impl Analysis<Math> for MathAnalysis {
     type Data = Data;
 
     fn make(egraph: &mut MathGraph, enode: &Math, _id: Id) -> Data {
-        let shape = node_shape(enode, |c| egraph[c].data.shape, |s| egraph.analysis.env.shape(s));
+        let shape = node_shape(
+            enode,
+            |c| egraph[c].data.shape,
+            |s| egraph.analysis.env.shape(s),
+        );
         let shape = match shape {
             Ok(s) => s,
             Err(_) => {
@@ -88,7 +92,10 @@ impl Analysis<Math> for MathAnalysis {
         let wrt = egraph.analysis.wrt;
         let children = enode.children();
         let is_wrt = matches!(enode, Math::Sym(s) if Some(*s) == wrt);
-        let holds_d = matches!(enode, Math::D(_) | Math::Lin(_) | Math::Jac(_) | Math::JacVec(_));
+        let holds_d = matches!(
+            enode,
+            Math::D(_) | Math::Lin(_) | Math::Jac(_) | Math::JacVec(_)
+        );
         let constant = match enode {
             Math::Sym(s) => Some(*s) != wrt,
             _ => children.iter().all(|c| data(*c).constant),

@@ -73,7 +73,11 @@ impl CostFunction<Math> for PresentationCost<'_> {
             }
             Add([a, b]) | Sub([a, b]) => {
                 // Constants go last in a sum: `2*s + 3`, not `3 + 2*s`.
-                let constant_first = if self.egraph[*a].data.num.is_some() { SCALAR_LAST } else { 0.0 };
+                let constant_first = if self.egraph[*a].data.num.is_some() {
+                    SCALAR_LAST
+                } else {
+                    0.0
+                };
                 // Left-associative: the right operand binds one level tighter.
                 OPERATOR
                     + constant_first
@@ -90,12 +94,17 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     }
                 };
                 // `a*-b` reads badly: the sign belongs in front of the product.
-                let negated_right = if costs(*b).binding == Binding::Unary { PARENS } else { 0.0 };
-                let number_last = if self.egraph[*b].data.num.is_some() && self.egraph[*a].data.num.is_none() {
-                    SCALAR_LAST
+                let negated_right = if costs(*b).binding == Binding::Unary {
+                    PARENS
                 } else {
                     0.0
                 };
+                let number_last =
+                    if self.egraph[*b].data.num.is_some() && self.egraph[*a].data.num.is_none() {
+                        SCALAR_LAST
+                    } else {
+                        0.0
+                    };
                 OPERATOR
                     + scalar_last
                     + number_last
@@ -104,14 +113,31 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + child(&mut costs, *b, Binding::Unary)
             }
             HMul([a, b]) | HDiv([a, b]) => {
-                OPERATOR + child(&mut costs, *a, Binding::Product) + child(&mut costs, *b, Binding::Unary)
+                OPERATOR
+                    + child(&mut costs, *a, Binding::Product)
+                    + child(&mut costs, *b, Binding::Unary)
             }
             Neg(a) => OPERATOR + child(&mut costs, *a, Binding::Unary),
-            Pow([a, b]) => OPERATOR + child(&mut costs, *a, Binding::Postfix) + child(&mut costs, *b, Binding::Unary),
+            Pow([a, b]) => {
+                OPERATOR
+                    + child(&mut costs, *a, Binding::Postfix)
+                    + child(&mut costs, *b, Binding::Unary)
+            }
             Trans(a) => {
                 let c = costs(*a);
-                let compound = if c.binding < Binding::Atom { COMPOUND_TRANSPOSE } else { 0.0 };
-                OPERATOR + compound + c.value + if c.binding < Binding::Postfix { PARENS } else { 0.0 }
+                let compound = if c.binding < Binding::Atom {
+                    COMPOUND_TRANSPOSE
+                } else {
+                    0.0
+                };
+                OPERATOR
+                    + compound
+                    + c.value
+                    + if c.binding < Binding::Postfix {
+                        PARENS
+                    } else {
+                        0.0
+                    }
             }
             // Calls: their arguments are parenthesised anyway.
             _ => OPERATOR + enode.fold(0.0, |acc, id| acc + costs(id).value),

@@ -7,6 +7,7 @@ use egg::{Extractor, Id, RecExpr, Symbol};
 
 use super::analysis::{MathAnalysis, MathGraph};
 use super::cost::PresentationCost;
+use super::explain::{fold, raw_proof, Step};
 use super::saturate::{saturate, Limits, RunStats};
 use super::simplify::simplify;
 use crate::dim::{dim_mul, Shape};
@@ -32,6 +33,8 @@ pub struct DeriveOptions {
     pub simplify_limits: Limits,
     /// Rules left out (`--without`), by name.
     pub without: Vec<String>,
+    /// Record the derivation step by step (egg's explanations; slower).
+    pub steps: bool,
 }
 
 impl Default for DeriveOptions {
@@ -41,6 +44,7 @@ impl Default for DeriveOptions {
             limits: Limits::default(),
             simplify_limits: Limits::simplify(),
             without: Vec::new(),
+            steps: false,
         }
     }
 }
@@ -59,6 +63,8 @@ pub struct Derivation {
     pub differential: RecExpr<Math>,
     pub saturation: RunStats,
     pub simplification: RunStats,
+    /// From `d f` to the canonical form, bookkeeping folded (with `steps`).
+    pub steps: Option<Vec<Step>>,
 }
 
 /// Whether `node` is a canonical form of the differential for `form`.
@@ -71,7 +77,11 @@ fn canonical_child(egraph: &MathGraph, node: &Math, form: Form, x_scalar: bool) 
         (Math::Jac([c, x]), Form::Trace) if x_scalar && is_var(x) => Some(*c),
         (Math::JacVec([c, x]), Form::VecJacobian) if is_var(x) => Some(*c),
         // vec(dx) = dx for a vector x.
-        (Math::Jac([c, x]), Form::VecJacobian) if is_var(x) && egraph[*x].data.shape.is_vector() => Some(*c),
+        (Math::Jac([c, x]), Form::VecJacobian)
+            if is_var(x) && egraph[*x].data.shape.is_vector() =>
+        {
+            Some(*c)
+        }
         _ => None,
     }
 }
@@ -99,7 +109,12 @@ pub fn derive(
     let x_shape = env
         .shape(wrt)
         .ok_or_else(|| Error::plain(format!("`{wrt}` is not a name of the expression")))?;
-    if !f.expr.as_ref().iter().any(|n| matches!(n, Math::Sym(s) if *s == wrt)) {
+    if !f
+        .expr
+        .as_ref()
+        .iter()
+        .any(|n| matches!(n, Math::Sym(s) if *s == wrt))
+    {
         return Err(Error::plain(format!(
             "`{wrt}` does not occur in the expression: its derivative would be zero"
         )));
@@ -109,9 +124,16 @@ pub fn derive(
     let x_scalar = x_shape.is_scalar();
 
     let mut egraph = MathGraph::new(MathAnalysis::new(env.clone(), Some(wrt)));
+    if opts.steps {
+        egraph = egraph.with_explanations_enabled();
+    }
     let f_id = egraph.add_expr(&f.expr);
     // A matrix-valued function is read through d vec(F) = J vec(dX).
-    let f_id = if form == Form::VecJacobian { egraph.add(Math::Vec(f_id)) } else { f_id };
+    let f_id = if form == Form::VecJacobian {
+        egraph.add(Math::Vec(f_id))
+    } else {
+        f_id
+    };
     let root = egraph.add(Math::D(f_id));
     egraph.rebuild();
     let derive_rules = rules.rewrites(Phase::Derive, &opts.without);
@@ -119,7 +141,7 @@ pub fn derive(
         let r = g.find(root);
         g[r].data.zero || !coefficient_classes(g, r, form, x_scalar).is_empty()
     };
-    let (egraph, saturation) = saturate(egraph, &derive_rules, &opts.limits, goal);
+    let (mut egraph, saturation) = saturate(egraph, &derive_rules, &opts.limits, goal);
     let root = egraph.find(root);
 
     let c_shape = match form {
@@ -131,7 +153,8 @@ pub fn derive(
             dim_mul(x_shape.rows, x_shape.cols),
         ),
     };
-    let candidates: Vec<RecExpr<Math>> = if egraph[root].data.zero {
+    let zero = egraph[root].data.zero;
+    let candidates: Vec<RecExpr<Math>> = if zero {
         vec![RecExpr::from(vec![Math::zero(c_shape)])]
     } else {
         let classes = coefficient_classes(&egraph, root, form, x_scalar);
@@ -162,9 +185,22 @@ pub fn derive(
         )));
     }
 
+    let steps = if opts.steps && !zero {
+        let start = differential_of(f, form);
+        let end = canonical_expr(&candidates[0], wrt, form);
+        raw_proof(&mut egraph, &start, &end).map(|s| fold(s, rules))
+    } else {
+        None
+    };
     let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
     let want_t = opts.layout == Layout::Denominator;
-    let simplified = simplify(&candidates, env, &simplify_rules, &opts.simplify_limits, want_t);
+    let simplified = simplify(
+        &candidates,
+        env,
+        &simplify_rules,
+        &opts.simplify_limits,
+        want_t,
+    );
     let numerator = simplified.expr;
     let derivative = simplified.transposed.unwrap_or_else(|| numerator.clone());
     let shape = crate::shapes::shapes_of(&derivative, env)
@@ -181,7 +217,18 @@ pub fn derive(
         differential,
         saturation,
         simplification: simplified.stats,
+        steps,
     })
+}
+
+/// `(d f)`, or `(d (vec f))` when the Jacobian is read through vec.
+fn differential_of(f: &Typed, form: Form) -> RecExpr<Math> {
+    let mut nodes = f.expr.as_ref().to_vec();
+    if form == Form::VecJacobian {
+        nodes.push(Math::Vec(Id::from(nodes.len() - 1)));
+    }
+    nodes.push(Math::D(Id::from(nodes.len() - 1)));
+    RecExpr::from(nodes)
 }
 
 /// `(lin C X)` / `(jac J x)` / `(jacv J X)` around a coefficient.

@@ -4,5 +4,7 @@
 pub mod analysis;
 pub mod cost;
 pub mod derive;
+pub mod equiv;
+pub mod explain;
 pub mod saturate;
 pub mod simplify;

@@ -58,7 +58,10 @@ pub enum Stop {
 impl Stop {
     /// Whether a limit, not completion, ended the search.
     pub fn is_limit(&self) -> bool {
-        matches!(self, Stop::NodeLimit(_) | Stop::IterationLimit(_) | Stop::TimeLimit(_))
+        matches!(
+            self,
+            Stop::NodeLimit(_) | Stop::IterationLimit(_) | Stop::TimeLimit(_)
+        )
     }
 }
 
@@ -103,7 +106,13 @@ pub fn saturate(
         .with_iter_limit(limits.iterations)
         .with_time_limit(limits.time)
         .with_scheduler(BackoffScheduler::default().with_initial_match_limit(limits.match_limit))
-        .with_hook(move |r| if goal(&r.egraph) { Err(GOAL.to_string()) } else { Ok(()) })
+        .with_hook(move |r| {
+            if goal(&r.egraph) {
+                Err(GOAL.to_string())
+            } else {
+                Ok(())
+            }
+        })
         .run(rules);
     let stop = match &runner.stop_reason {
         Some(StopReason::Saturated) | None => Stop::Saturated,

@@ -20,7 +20,11 @@ pub const CONDITIONS: &[(&str, usize, &str)] = &[
     ("vector", 1, "is a column n×1 with n ≠ 1"),
     ("matrix", 1, "is neither a scalar nor a column vector"),
     ("square", 1, "has as many rows as columns"),
-    ("const", 1, "does not depend on the variable of differentiation"),
+    (
+        "const",
+        1,
+        "does not depend on the variable of differentiation",
+    ),
     ("depends", 1, "depends on the variable of differentiation"),
     ("no-d", 0, "each can be written without a differential"),
     ("has-d", 0, "some one of them holds a differential"),

@@ -48,6 +48,8 @@ pub struct Rule {
     pub phase: Phase,
     /// Where the rule starts in its file (1-based).
     pub line: usize,
+    /// A rule that only moves terms around; proofs fold it into the step it serves.
+    pub bookkeeping: bool,
 }
 
 impl Rule {
@@ -58,14 +60,19 @@ impl Rule {
         };
         // Variables were checked when the file was read, so this cannot fail; a
         // failure still surfaces as an error, never a panic.
-        Rewrite::new(self.name.as_str(), self.lhs.clone(), applier)
-            .unwrap_or_else(|_| Rewrite::new("invalid", self.lhs.clone(), self.lhs.clone()).expect("a pattern rewrites to itself"))
+        Rewrite::new(self.name.as_str(), self.lhs.clone(), applier).unwrap_or_else(|_| {
+            Rewrite::new("invalid", self.lhs.clone(), self.lhs.clone())
+                .expect("a pattern rewrites to itself")
+        })
     }
 }
 
 /// The embedded default rule files, one family each.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("differential", include_str!("../../rules/differential.rules")),
+    (
+        "differential",
+        include_str!("../../rules/differential.rules"),
+    ),
     ("algebra", include_str!("../../rules/algebra.rules")),
     ("transpose", include_str!("../../rules/transpose.rules")),
     ("trace", include_str!("../../rules/trace.rules")),
@@ -85,7 +92,11 @@ impl RuleSet {
     /// The default set. The embedded files are tested to load, so failure is a bug
     /// that the tests catch; it is still returned as an error.
     pub fn builtin() -> Result<RuleSet, Vec<RuleError>> {
-        Self::from_sources(BUILTIN.iter().map(|(f, s)| (format!("rules/{f}.rules"), f.to_string(), s.to_string())))
+        Self::from_sources(
+            BUILTIN
+                .iter()
+                .map(|(f, s)| (format!("rules/{f}.rules"), f.to_string(), s.to_string())),
+        )
     }
 
     /// Every `*.rules` file of `dir`, in name order; the family is the file stem.
@@ -98,7 +109,8 @@ impl RuleSet {
                 message: m,
             }]
         };
-        let entries = std::fs::read_dir(dir).map_err(|e| io(format!("cannot read the folder: {e}")))?;
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| io(format!("cannot read the folder: {e}")))?;
         let mut paths: Vec<_> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "rules"))
@@ -109,14 +121,20 @@ impl RuleSet {
         }
         let mut sources = Vec::new();
         for p in paths {
-            let text = std::fs::read_to_string(&p).map_err(|e| io(format!("cannot read {}: {e}", p.display())))?;
-            let family = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| io(format!("cannot read {}: {e}", p.display())))?;
+            let family = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
             sources.push((p.display().to_string(), family, text));
         }
         Self::from_sources(sources.into_iter())
     }
 
-    pub fn from_sources(sources: impl Iterator<Item = (String, String, String)>) -> Result<RuleSet, Vec<RuleError>> {
+    pub fn from_sources(
+        sources: impl Iterator<Item = (String, String, String)>,
+    ) -> Result<RuleSet, Vec<RuleError>> {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
         for (file, family, text) in sources {
@@ -147,7 +165,12 @@ impl RuleSet {
     pub fn rewrites(&self, phase: Phase, without: &[String]) -> Vec<Rewrite<Math, MathAnalysis>> {
         self.rules
             .iter()
-            .filter(|r| r.phase.includes(phase) && !without.iter().any(|w| w == &r.name || w == &base_name(&r.name)))
+            .filter(|r| {
+                r.phase.includes(phase)
+                    && !without
+                        .iter()
+                        .any(|w| w == &r.name || w == &base_name(&r.name))
+            })
             .map(Rule::to_rewrite)
             .collect()
     }

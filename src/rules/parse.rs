@@ -29,7 +29,11 @@ pub struct RuleError {
 
 impl std::fmt::Display for RuleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -185,7 +189,10 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
             },
             _ => raw_errors.push((
                 form.offset,
-                format!("expected `(rule …)` or `(family …)`, found `{}`", sexp_text(&items[0])),
+                format!(
+                    "expected `(rule …)` or `(family …)`, found `{}`",
+                    sexp_text(&items[0])
+                ),
             )),
         }
     }
@@ -216,13 +223,16 @@ struct Options {
     conditions: Vec<Condition>,
     reference: Option<String>,
     phase: Option<Phase>,
+    bookkeeping: bool,
 }
 
 fn read_options(items: &[Sexp]) -> Result<Options, String> {
     let mut opts = Options::default();
     let mut i = 0;
     while i < items.len() {
-        let key = items[i].string().map_err(|_| format!("expected an option, found `{}`", sexp_text(&items[i])))?;
+        let key = items[i]
+            .string()
+            .map_err(|_| format!("expected an option, found `{}`", sexp_text(&items[i])))?;
         i += 1;
         match key.as_str() {
             ":when" => {
@@ -242,11 +252,18 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
                     "derive" => Phase::Derive,
                     "simplify" => Phase::Simplify,
                     "both" => Phase::Both,
-                    other => return Err(format!("unknown phase `{other}`: derive, simplify or both")),
+                    other => {
+                        return Err(format!("unknown phase `{other}`: derive, simplify or both"))
+                    }
                 });
                 i += 1;
             }
-            other => return Err(format!("unknown option `{other}`: :when, :ref or :phase")),
+            ":bookkeeping" => opts.bookkeeping = true,
+            other => {
+                return Err(format!(
+                    "unknown option `{other}`: :when, :ref, :phase or :bookkeeping"
+                ))
+            }
         }
     }
     Ok(opts)
@@ -255,9 +272,12 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
 fn read_var(s: &Sexp) -> Result<Var, String> {
     let t = sexp_text(s);
     if !t.starts_with('?') {
-        return Err(format!("expected a pattern variable like `?a`, found `{t}`"));
+        return Err(format!(
+            "expected a pattern variable like `?a`, found `{t}`"
+        ));
     }
-    t.parse::<Var>().map_err(|e| format!("bad variable `{t}`: {e}"))
+    t.parse::<Var>()
+        .map_err(|e| format!("bad variable `{t}`: {e}"))
 }
 
 fn read_condition(s: &Sexp) -> Result<Condition, String> {
@@ -270,13 +290,21 @@ fn read_condition(s: &Sexp) -> Result<Condition, String> {
         format!("unknown condition `{name}` (known: {})", known.join(", "))
     })?;
     if (arity == 0 && items.len() < 2) || (arity > 0 && items.len() - 1 != arity) {
-        return Err(format!("condition `{name}` takes {arity} variable(s), found {}", items.len() - 1));
+        return Err(format!(
+            "condition `{name}` takes {arity} variable(s), found {}",
+            items.len() - 1
+        ));
     }
     let vars = items[1..].iter().map(read_var).collect::<Result<_, _>>()?;
     Ok(Condition { name, vars })
 }
 
-fn read_rule(items: &[Sexp], family: &str, comment: &[String], default_phase: Phase) -> Result<Vec<Rule>, String> {
+fn read_rule(
+    items: &[Sexp],
+    family: &str,
+    comment: &[String],
+    default_phase: Phase,
+) -> Result<Vec<Rule>, String> {
     if items.len() < 5 {
         return Err("a rule reads `(rule NAME LHS => RHS [:when …] [:ref …])`".to_string());
     }
@@ -285,23 +313,38 @@ fn read_rule(items: &[Sexp], family: &str, comment: &[String], default_phase: Ph
     let both_ways = match arrow.as_str() {
         "=>" => false,
         "<=>" => true,
-        other => return Err(format!("rule `{name}`: expected `=>` or `<=>`, found `{other}`")),
+        other => {
+            return Err(format!(
+                "rule `{name}`: expected `=>` or `<=>`, found `{other}`"
+            ))
+        }
     };
     let opts = read_options(&items[5..]).map_err(|m| format!("rule `{name}`: {m}"))?;
     let identity = comment.join(" ");
     let make = |name: String, lhs: &Sexp, rhs: &Sexp| -> Result<Rule, String> {
         let lhs_text = sexp_text(lhs);
-        if Meta::ALL.iter().any(|(m, _)| lhs_text.contains(&format!("({m} "))) {
-            return Err(format!("rule `{name}`: shape constants like zero-like belong on the right-hand side"));
+        if Meta::ALL
+            .iter()
+            .any(|(m, _)| lhs_text.contains(&format!("({m} ")))
+        {
+            return Err(format!(
+                "rule `{name}`: shape constants like zero-like belong on the right-hand side"
+            ));
         }
         let pattern: Pattern<Math> = lhs_text
             .parse()
             .map_err(|e| format!("rule `{name}`: bad left-hand side `{lhs_text}`: {e}"))?;
         let template = read_template(rhs).map_err(|m| format!("rule `{name}`: {m}"))?;
         let bound = pattern.vars();
-        for v in template.vars().iter().chain(opts.conditions.iter().flat_map(|c| c.vars.iter())) {
+        for v in template
+            .vars()
+            .iter()
+            .chain(opts.conditions.iter().flat_map(|c| c.vars.iter()))
+        {
             if !bound.contains(v) {
-                return Err(format!("rule `{name}`: {v} is not bound by the left-hand side"));
+                return Err(format!(
+                    "rule `{name}`: {v} is not bound by the left-hand side"
+                ));
             }
         }
         Ok(Rule {
@@ -316,6 +359,7 @@ fn read_rule(items: &[Sexp], family: &str, comment: &[String], default_phase: Ph
             identity: identity.clone(),
             phase: opts.phase.unwrap_or(default_phase),
             line: 0,
+            bookkeeping: opts.bookkeeping,
         })
     };
     let mut out = vec![make(name.clone(), &items[2], &items[4])?];
@@ -350,7 +394,10 @@ fn build(s: &Sexp, nodes: &mut Vec<TNode>) -> Result<egg::Id, String> {
                     .map(|c| build(c, nodes))
                     .collect::<Result<Vec<_>, _>>()?;
                 TNode::Node(Math::from_op(&head, children).map_err(|_| {
-                    format!("`{head}` with {} argument(s) is not an operator of the language", items.len() - 1)
+                    format!(
+                        "`{head}` with {} argument(s) is not an operator of the language",
+                        items.len() - 1
+                    )
                 })?)
             }
         }

@@ -155,7 +155,10 @@ pub fn infer(rule: &Rule) -> Result<IndexMap<Var, (usize, usize)>, String> {
     solve(&mut sv, &vars)
 }
 
-fn solve(sv: &mut Solver, vars: &IndexMap<Var, Sh>) -> Result<IndexMap<Var, (usize, usize)>, String> {
+fn solve(
+    sv: &mut Solver,
+    vars: &IndexMap<Var, Sh>,
+) -> Result<IndexMap<Var, (usize, usize)>, String> {
     if sv.failed {
         return Err("the two sides cannot have one shape".to_string());
     }

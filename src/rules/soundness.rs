@@ -22,11 +22,17 @@ const TOLERANCE: f64 = 1e-6;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
-    Sound { points: usize },
+    Sound {
+        points: usize,
+    },
     /// Both sides differ at this point.
-    Unsound { counterexample: String },
+    Unsound {
+        counterexample: String,
+    },
     /// No shapes or no point where both sides are defined.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 /// Checks one rule.
@@ -42,11 +48,18 @@ pub fn check_rule(rule: &Rule, seed: u64) -> Verdict {
     let dim = |n: usize| Dim::new(&n.to_string());
     let mut env = Env::default();
     for (v, (r, c)) in &sizes {
-        let symmetric = rule.conditions.iter().any(|c| c.name == "symmetric" && c.vars[0] == *v);
+        let symmetric = rule
+            .conditions
+            .iter()
+            .any(|c| c.name == "symmetric" && c.vars[0] == *v);
         env.vars.insert(
             names[v],
             VarInfo {
-                kind: if symmetric { VarKind::Symmetric } else { VarKind::Matrix },
+                kind: if symmetric {
+                    VarKind::Symmetric
+                } else {
+                    VarKind::Matrix
+                },
                 shape: Shape::new(dim(*r), dim(*c)),
                 declared: true,
             },
@@ -61,12 +74,23 @@ pub fn check_rule(rule: &Rule, seed: u64) -> Verdict {
             break;
         }
         let positive = k % 2 == 1;
-        let point = random_point(rule, &sizes, &names, &moving, seed.wrapping_add(k), positive);
+        let point = random_point(
+            rule,
+            &sizes,
+            &names,
+            &moving,
+            seed.wrapping_add(k),
+            positive,
+        );
         let (a, b) = match (eval(&lhs, &point), eval(&rhs, &point)) {
             (Ok(a), Ok(b)) => (a, b),
             // Outside a side's domain (log of a negative, a singular matrix): try again.
             (Err(e), _) | (_, Err(e)) if e.is_numeric() => continue,
-            (Err(e), _) | (_, Err(e)) => return Verdict::Unknown { reason: e.to_string() },
+            (Err(e), _) | (_, Err(e)) => {
+                return Verdict::Unknown {
+                    reason: e.to_string(),
+                }
+            }
         };
         let err = rel_err(&a, &b);
         if !(err <= TOLERANCE) {
@@ -106,7 +130,9 @@ fn describe(point: &Point, lhs: &Mat, rhs: &Mat, err: f64) -> String {
 pub fn compact(m: &Mat) -> String {
     let rows: Vec<String> = (0..m.nrows())
         .map(|i| {
-            let cells: Vec<String> = (0..m.ncols()).map(|j| format!("{:.4}", m[(i, j)])).collect();
+            let cells: Vec<String> = (0..m.ncols())
+                .map(|j| format!("{:.4}", m[(i, j)]))
+                .collect();
             format!("[{}]", cells.join(", "))
         })
         .collect();
@@ -117,12 +143,20 @@ pub fn compact(m: &Mat) -> String {
 /// the rule says they are constant or hold a differential themselves.
 fn moving_vars(rule: &Rule) -> Vec<Var> {
     let mut out = Vec::new();
-    let cond = |name: &str, v: &Var| rule.conditions.iter().any(|c| c.name == name && c.vars.contains(v));
+    let cond = |name: &str, v: &Var| {
+        rule.conditions
+            .iter()
+            .any(|c| c.name == name && c.vars.contains(v))
+    };
     let ast = rule.lhs.ast.as_ref();
     let mut under_d = vec![false; ast.len()];
     for (i, n) in ast.iter().enumerate().rev() {
         if let ENodeOrVar::ENode(m) = n {
-            let inside = under_d[i] || matches!(m, Math::D(_) | Math::Lin(_) | Math::Jac(_) | Math::JacVec(_));
+            let inside = under_d[i]
+                || matches!(
+                    m,
+                    Math::D(_) | Math::Lin(_) | Math::Jac(_) | Math::JacVec(_)
+                );
             for c in egg::Language::children(m) {
                 under_d[usize::from(*c)] |= inside;
             }
@@ -157,7 +191,11 @@ fn random_point(
 ) -> Point {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut point = Point::default();
-    let cond = |name: &str, v: &Var| rule.conditions.iter().any(|c| c.name == name && c.vars.first() == Some(v));
+    let cond = |name: &str, v: &Var| {
+        rule.conditions
+            .iter()
+            .any(|c| c.name == name && c.vars.first() == Some(v))
+    };
     for (v, &(r, c)) in sizes {
         let (lo, hi) = if positive { (0.5, 1.5) } else { (-1.0, 1.0) };
         let mut random = |r: usize, c: usize| Mat::from_fn(r, c, |_, _| rng.random_range(lo..hi));
@@ -180,7 +218,11 @@ fn random_point(
         point.values.insert(names[v], value);
         if moving.contains(v) {
             let t = Mat::from_fn(r, c, |_, _| rng.random_range(-1.0..1.0));
-            let t = if cond("symmetric", v) { (&t + t.transpose()) * 0.5 } else { t };
+            let t = if cond("symmetric", v) {
+                (&t + t.transpose()) * 0.5
+            } else {
+                t
+            };
             point.tangents.insert(names[v], t);
         }
     }
@@ -194,7 +236,9 @@ fn lower_lhs(rule: &Rule, names: &IndexMap<Var, Symbol>) -> RecExpr<Math> {
         .as_ref()
         .iter()
         .map(|n| match n {
-            ENodeOrVar::Var(v) => Math::Sym(names.get(v).copied().unwrap_or_else(|| Symbol::from("?"))),
+            ENodeOrVar::Var(v) => {
+                Math::Sym(names.get(v).copied().unwrap_or_else(|| Symbol::from("?")))
+            }
             ENodeOrVar::ENode(m) => m.clone(),
         })
         .collect();
@@ -206,13 +250,20 @@ fn lower_rhs(rule: &Rule, names: &IndexMap<Var, Symbol>, env: &Env) -> RecExpr<M
     let mut at: Vec<Id> = Vec::new();
     for node in &rule.rhs.nodes {
         match node {
-            TNode::Var(v) => out.push(Math::Sym(names.get(v).copied().unwrap_or_else(|| Symbol::from("?")))),
+            TNode::Var(v) => out.push(Math::Sym(
+                names.get(v).copied().unwrap_or_else(|| Symbol::from("?")),
+            )),
             TNode::Node(m) => out.push(m.clone().map_children_ids(&at)),
             TNode::Meta(meta, v) => {
-                let shape = names.get(v).and_then(|n| env.shape(*n)).unwrap_or_else(Shape::scalar);
+                let shape = names
+                    .get(v)
+                    .and_then(|n| env.shape(*n))
+                    .unwrap_or_else(Shape::scalar);
                 let base = out.len();
                 for m in meta.expand(shape) {
-                    out.push(egg::Language::map_children(m, |c| Id::from(base + usize::from(c))));
+                    out.push(egg::Language::map_children(m, |c| {
+                        Id::from(base + usize::from(c))
+                    }));
                 }
             }
         }

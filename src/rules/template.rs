@@ -78,7 +78,9 @@ impl Meta {
             ],
             Meta::EyeVec => vec![eye(dim_mul(shape.rows, shape.cols))],
             Meta::CommutationOf => {
-                vec![Math::Const(ShapedConst::Commutation(shape.rows, shape.cols))]
+                vec![Math::Const(ShapedConst::Commutation(
+                    shape.rows, shape.cols,
+                ))]
             }
         }
     }
@@ -113,7 +115,12 @@ impl Template {
 
     /// The concrete pattern for one match, or `None` if what it builds is ill-shaped
     /// or its shape differs from the matched class's.
-    fn instantiate(&self, egraph: &MathGraph, subst: &Subst, target: Shape) -> Option<PatternAst<Math>> {
+    fn instantiate(
+        &self,
+        egraph: &MathGraph,
+        subst: &Subst,
+        target: Shape,
+    ) -> Option<PatternAst<Math>> {
         let mut out: Vec<ENodeOrVar<Math>> = Vec::with_capacity(self.nodes.len());
         let mut shapes: Vec<Shape> = Vec::with_capacity(self.nodes.len());
         // Template index -> index in `out`.
@@ -131,7 +138,8 @@ impl Template {
                     let base = out.len();
                     for m in meta.expand(shape) {
                         let m = m.map_children(|c| Id::from(base + usize::from(c)));
-                        let s = node_shape(&m, |c| shapes[usize::from(c)], |n| env.shape(n)).ok()?;
+                        let s =
+                            node_shape(&m, |c| shapes[usize::from(c)], |n| env.shape(n)).ok()?;
                         out.push(ENodeOrVar::ENode(m));
                         shapes.push(s);
                     }
