@@ -112,7 +112,7 @@ fn numeric_comparison(a: &Typed, b: &Typed, env: &Env) -> Result<usize, Box<Coun
             continue;
         };
         let err = rel_err(&left, &right);
-        if !(err <= TOLERANCE) {
+        if err.is_nan() || err > TOLERANCE {
             return Err(Box::new(Counterexample {
                 point,
                 left,

@@ -93,7 +93,7 @@ pub fn check_rule(rule: &Rule, seed: u64) -> Verdict {
             }
         };
         let err = rel_err(&a, &b);
-        if !(err <= TOLERANCE) {
+        if err.is_nan() || err > TOLERANCE {
             return Verdict::Unsound {
                 counterexample: describe(&point, &a, &b, err),
             };
