@@ -1,6 +1,7 @@
 //! matcalc: matrix derivatives by the method of differentials, done by equality
 //! saturation on an `egg` e-graph. See ARCHITECTURE.md for the pipeline.
 
+pub mod catalog;
 pub mod dim;
 pub mod engine;
 pub mod env;
@@ -9,6 +10,7 @@ pub mod input;
 pub mod kind;
 pub mod lang;
 pub mod numeric;
+pub mod research;
 pub mod rules;
 pub mod shapes;
 pub mod syntax;

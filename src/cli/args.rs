@@ -95,6 +95,9 @@ pub struct RulesArgs {
     /// A folder of *.rules files to use instead of the built-in set.
     #[arg(long, global = true)]
     pub rules: Option<PathBuf>,
+    /// Rules to leave out, by name (comma-separated).
+    #[arg(long, value_delimiter = ',', global = true)]
+    pub without: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -103,6 +106,10 @@ pub enum RulesAction {
     List,
     /// Check every rule numerically on random conforming matrices.
     Check,
+    /// For a catalog: how often each rule fired, rules never used, each case's rules.
+    Stats { file: PathBuf },
+    /// For a catalog: which cases stop deriving without each rule.
+    Ablate { file: PathBuf },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

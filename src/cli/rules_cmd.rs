@@ -1,6 +1,9 @@
 //! `matcalc rules list|check`: the active rule set, and its soundness audit.
 
 use super::args::{RulesAction, RulesArgs};
+use matcalc::catalog::{read_catalog, Case};
+use matcalc::engine::derive::DeriveOptions;
+use matcalc::research;
 use matcalc::rules::soundness::{check_rule, Verdict};
 use matcalc::Error;
 
@@ -62,5 +65,85 @@ pub fn run(a: &RulesArgs) -> Result<i32, Error> {
             );
             Ok(if unsound > 0 { 1 } else { 0 })
         }
+        RulesAction::Stats { file } => {
+            let cases = read_cases(file)?;
+            let opts = options(a);
+            let uses = research::stats(&cases, &rules, &opts);
+            let totals = research::totals(&uses, &rules);
+            let width = totals.keys().map(|k| k.len()).max().unwrap_or(4);
+            println!("{:<width$}  firings  cases", "rule");
+            for (name, n) in totals.iter().filter(|(_, n)| **n > 0) {
+                let cases = uses
+                    .iter()
+                    .filter(|u| u.applied.as_ref().is_ok_and(|a| a.contains_key(name)))
+                    .count();
+                println!("{name:<width$}  {n:>7}  {cases:>5}");
+            }
+            let unused: Vec<&str> = totals
+                .iter()
+                .filter(|(_, n)| **n == 0)
+                .map(|(k, _)| k.as_str())
+                .collect();
+            println!("\nnever used ({}): {}", unused.len(), unused.join(", "));
+            println!("\nper case:");
+            let mut failed = 0;
+            for u in &uses {
+                match &u.applied {
+                    Ok(applied) => {
+                        let names: Vec<&str> = applied.keys().map(|k| k.as_str()).collect();
+                        println!("  {}: {}", u.id, names.join(", "));
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        println!("  {}: does not derive: {e}", u.id);
+                    }
+                }
+            }
+            Ok(if failed > 0 { 1 } else { 0 })
+        }
+        RulesAction::Ablate { file } => {
+            let cases = read_cases(file)?;
+            let opts = options(a);
+            let needed = research::ablate(&cases, &rules, &opts);
+            let width = needed.keys().map(|k| k.len()).max().unwrap_or(4);
+            for (name, ids) in needed.iter().filter(|(_, ids)| !ids.is_empty()) {
+                println!("{name:<width$}  {} case(s): {}", ids.len(), ids.join(", "));
+            }
+            let free: Vec<&str> = needed
+                .iter()
+                .filter(|(_, ids)| ids.is_empty())
+                .map(|(k, _)| k.as_str())
+                .collect();
+            println!("\nneeded by no case ({}): {}", free.len(), free.join(", "));
+            Ok(0)
+        }
     }
+}
+
+fn options(a: &RulesArgs) -> DeriveOptions {
+    DeriveOptions {
+        without: a.without.clone(),
+        ..DeriveOptions::default()
+    }
+}
+
+/// The cases of a catalog file; a malformed line is bad input here.
+fn read_cases(path: &std::path::Path) -> Result<Vec<Case>, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::plain(format!("cannot read {}: {e}", path.display())))?;
+    let mut cases = Vec::new();
+    for entry in read_catalog(&text) {
+        match entry {
+            Ok(c) => cases.push(c),
+            Err(b) => {
+                return Err(Error::plain(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    b.line,
+                    b.message
+                )));
+            }
+        }
+    }
+    Ok(cases)
 }
