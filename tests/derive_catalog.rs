@@ -38,6 +38,7 @@ fn run(case: &Case, rules: &RuleSet) -> Outcome {
     let d = derive(&f, &env, wrt, rules, &DeriveOptions::default())
         .unwrap_or_else(|e| panic!("{}: {e}", case.id));
     assert_eq!(d.kind.to_string(), case.kind, "{}: kind", case.id);
+    assert_eq!(d.saturation.ill_shaped + d.simplification.ill_shaped, 0, "{}: shapes merged", case.id);
     let report = check_derivative(&f.expr, &d.numerator, &env, wrt, 2, 11)
         .unwrap_or_else(|e| panic!("{}: check failed to evaluate: {e}", case.id));
     assert_eq!(report.points, 2);
@@ -100,5 +101,7 @@ fn a_wrong_answer_would_be_caught() {
     )
     .expect("reads");
     let r = check_derivative(&f.expr, &wrong[1].expr, &env, Symbol::from("X"), 2, 11);
-    assert!(r.map(|r| r.max_rel_err.is_nan() || r.max_rel_err > 1e-6).unwrap_or(true));
+    assert!(r
+        .map(|r| r.max_rel_err.is_nan() || r.max_rel_err > 1e-6)
+        .unwrap_or(true));
 }

@@ -88,6 +88,8 @@ pub struct RunStats {
     pub stop: Stop,
     /// How often each rule fired (for `rules stats`).
     pub applied: IndexMap<String, usize>,
+    /// Ill-shaped nodes or merges seen by the analysis: always 0 unless there is a bug.
+    pub ill_shaped: usize,
 }
 
 const GOAL: &str = "goal";
@@ -136,6 +138,7 @@ pub fn saturate(
         ms: start.elapsed().as_secs_f64() * 1000.0,
         stop,
         applied,
+        ill_shaped: runner.egraph.analysis.ill_shaped,
     };
     (runner.egraph, stats)
 }

@@ -212,3 +212,27 @@ impl Applier<Math, MathAnalysis> for RuleApplier {
         vars
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::analysis::{MathAnalysis, MathGraph};
+    use crate::engine::saturate::{saturate, Limits};
+    use crate::rules::parse_rule_file;
+
+    /// A rule that is fine for square matrices must not fire where it would build an
+    /// ill-shaped term, and so must never merge classes of different shapes.
+    #[test]
+    fn a_rule_never_merges_classes_of_different_shapes() {
+        let src = "; AB = BA (true only sometimes; shapes decide here)\n(rule swap (* ?a ?b) => (* ?b ?a))";
+        let rules = parse_rule_file("test", "test", src).expect("parses");
+        let rewrites: Vec<_> = rules.iter().map(|r| r.to_rewrite()).collect();
+        let (typed, env) = crate::read_expr("A*B", "A: matrix(m,n); B: matrix(n,p)").expect("reads");
+        let mut egraph = MathGraph::new(MathAnalysis::new(env, None));
+        let root = egraph.add_expr(&typed.expr);
+        let (egraph, stats) = saturate(egraph, &rewrites, &Limits::default(), |_| false);
+        // B*A does not conform (p ≠ m), so nothing was added or merged.
+        assert_eq!(stats.ill_shaped, 0);
+        assert_eq!(egraph[egraph.find(root)].nodes.len(), 1);
+        assert_eq!(stats.applied.values().sum::<usize>(), 0);
+    }
+}
