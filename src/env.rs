@@ -49,6 +49,24 @@ impl Env {
             .get(&name)
             .is_some_and(|v| v.kind == VarKind::Symmetric)
     }
+    /// The names as `--let` declarations, so that printed text reads back the same.
+    pub fn decls_text(&self) -> String {
+        let decls: Vec<String> = self
+            .vars
+            .iter()
+            .map(|(name, v)| {
+                let (r, c) = (v.shape.rows, v.shape.cols);
+                match v.kind {
+                    VarKind::Scalar => format!("{name}: scalar"),
+                    VarKind::Vector => format!("{name}: vector({r})"),
+                    VarKind::Symmetric => format!("{name}: symmetric({r})"),
+                    VarKind::Matrix => format!("{name}: matrix({r},{c})"),
+                }
+            })
+            .collect();
+        decls.join("; ")
+    }
+
     /// Every size symbol that some variable's shape uses, each with one place it can be
     /// read from (`(variable, axis)`), for printers that must name sizes.
     pub fn dim_sources(&self) -> IndexMap<String, (Symbol, usize)> {

@@ -522,6 +522,28 @@ impl<'a> Checker<'a> {
         if name == "ones" {
             return self.check_ones(args, span, nodes);
         }
+        if name == "I" && !self.decls.contains_key("I") {
+            // `I(n)`: the identity with its size given, for where context cannot tell it.
+            return match args {
+                [a] => match size_of(a) {
+                    Some(n) => {
+                        let t = Term::Known(n);
+                        (Self::push(nodes, PNode::Eye(t.clone())), (t.clone(), t))
+                    }
+                    None => {
+                        let s = self.error(
+                            "`I(…)` takes a size: a name, a whole number or a product".into(),
+                            a.span,
+                        );
+                        (Self::push(nodes, PNode::Eye(s.0.clone())), s)
+                    }
+                },
+                _ => {
+                    let s = self.error("`I(n)` takes one size".into(), span);
+                    (Self::push(nodes, PNode::Eye(s.0.clone())), s)
+                }
+            };
+        }
         if name == "K" && !self.decls.contains_key("K") {
             return self.check_commutation(args, span, nodes);
         }

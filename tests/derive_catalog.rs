@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::catalog::{catalog, Case};
+use common::catalog::{catalog, read_cases, Case};
 use egg::Symbol;
 use matcalc::engine::derive::{derive, DeriveOptions};
 use matcalc::numeric::check_derivative;
 use matcalc::rules::RuleSet;
-use matcalc::syntax::text::to_text;
+use matcalc::syntax::text::to_text_in;
 use matcalc::{read_expr, Math};
 
 /// Operations in an expression, counted like the catalog's checker: operators,
@@ -38,11 +38,16 @@ fn run(case: &Case, rules: &RuleSet) -> Outcome {
     let d = derive(&f, &env, wrt, rules, &DeriveOptions::default())
         .unwrap_or_else(|e| panic!("{}: {e}", case.id));
     assert_eq!(d.kind.to_string(), case.kind, "{}: kind", case.id);
-    assert_eq!(d.saturation.ill_shaped + d.simplification.ill_shaped, 0, "{}: shapes merged", case.id);
+    assert_eq!(
+        d.saturation.ill_shaped + d.simplification.ill_shaped,
+        0,
+        "{}: shapes merged",
+        case.id
+    );
     let report = check_derivative(&f.expr, &d.numerator, &env, wrt, 2, 11)
         .unwrap_or_else(|e| panic!("{}: check failed to evaluate: {e}", case.id));
     assert_eq!(report.points, 2);
-    let derivative = to_text(&d.derivative);
+    let derivative = to_text_in(&d.derivative, &env);
     let simple =
         operations(&derivative, &case.decls) <= operations(&case.expected, &case.decls) + 2;
     Outcome {
@@ -52,13 +57,13 @@ fn run(case: &Case, rules: &RuleSet) -> Outcome {
     }
 }
 
-#[test]
-fn every_reference_case_derives_correctly_and_simply() {
+/// Derives every case, asserts all correct and textbook-simple, and snapshots the table.
+fn derive_all(cases: Vec<Case>, snapshot: &str) {
     let rules = RuleSet::builtin().expect("the built-in rules load");
     let mut table = String::new();
     let mut wrong = Vec::new();
     let mut not_simple = Vec::new();
-    for case in catalog() {
+    for case in cases {
         let o = run(&case, &rules);
         if o.max_err.is_nan() || o.max_err > 1e-6 {
             wrong.push(format!(
@@ -83,7 +88,20 @@ fn every_reference_case_derives_correctly_and_simply() {
         "not textbook-simple:\n{}",
         not_simple.join("\n")
     );
-    insta::assert_snapshot!("catalog_derivatives", table);
+    insta::assert_snapshot!(snapshot, table);
+}
+
+#[test]
+fn every_reference_case_derives_correctly_and_simply() {
+    derive_all(catalog(), "catalog_derivatives");
+}
+
+#[test]
+fn matrix_valued_cases_derive_by_vec_and_kronecker() {
+    derive_all(
+        read_cases(include_str!("cases/matrix_valued.jsonl")),
+        "matrix_valued_derivatives",
+    );
 }
 
 #[test]

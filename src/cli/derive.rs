@@ -9,7 +9,7 @@ use super::proof::{proof_json, proof_latex, proof_lines};
 use matcalc::engine::derive::{derive, Derivation, DeriveOptions, Layout};
 use matcalc::engine::explain::Step;
 use matcalc::numeric::check_derivative;
-use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text};
+use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text, text::to_text_in};
 use matcalc::{read_expr, Error};
 
 /// Points tried by `--check`, and the largest relative error accepted.
@@ -91,7 +91,7 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
                 let body = match f {
                     Format::Latex => to_latex(&d.derivative),
                     Format::Numpy => to_numpy(&d.derivative, &env).map_err(Error::Failed)?,
-                    _ => to_text(&d.derivative),
+                    _ => to_text_in(&d.derivative, &env),
                 };
                 if outputs.len() > 1 {
                     println!("{}: {body}", d.wrt);
@@ -148,7 +148,7 @@ fn json_of(
         "layout": layout,
         "shape": shape_json(d.shape),
         "differential": to_text(&d.differential),
-        "derivative": to_text(&d.derivative),
+        "derivative": to_text_in(&d.derivative, env),
         "latex": to_latex(&d.derivative),
         "numpy": to_numpy(&d.derivative, env).ok(),
         "stats": {

@@ -38,6 +38,8 @@ pub struct Data {
     pub constant: bool,
     /// Some member holds no differential (`d`, `lin`, `jac`, `jacv`).
     pub d_free: bool,
+    /// Some member is a collected form (`lin`, `jac`, `jacv`): the class is done.
+    pub collected: bool,
     /// The class's value, when it is a known number.
     pub num: Option<Number>,
     /// The class is a zero (of its shape).
@@ -101,6 +103,7 @@ impl Analysis<Math> for MathAnalysis {
             _ => children.iter().all(|c| data(*c).constant),
         };
         let d_free = !holds_d && children.iter().all(|c| data(*c).d_free);
+        let collected = matches!(enode, Math::Lin(_) | Math::Jac(_) | Math::JacVec(_));
         let num = fold(enode, |c| data(c).num.map(Number::value));
         let zero = num.is_some_and(|n| n.value() == 0.0)
             || match enode {
@@ -126,6 +129,7 @@ impl Analysis<Math> for MathAnalysis {
             shape,
             constant,
             d_free,
+            collected,
             num,
             zero,
             symmetric,
@@ -141,6 +145,7 @@ impl Analysis<Math> for MathAnalysis {
         let before = a.clone();
         a.constant |= b.constant;
         a.d_free |= b.d_free;
+        a.collected |= b.collected;
         a.zero |= b.zero;
         a.symmetric |= b.symmetric;
         a.is_wrt |= b.is_wrt;
@@ -150,6 +155,7 @@ impl Analysis<Math> for MathAnalysis {
         let a_changed = *a != before;
         let b_changed = a.constant != b.constant
             || a.d_free != b.d_free
+            || a.collected != b.collected
             || a.zero != b.zero
             || a.symmetric != b.symmetric
             || a.is_wrt != b.is_wrt
@@ -158,6 +164,7 @@ impl Analysis<Math> for MathAnalysis {
     }
 
     fn modify(egraph: &mut MathGraph, id: Id) {
+        unify_coefficients(egraph, id);
         // A known number or a zero is pruned to its leaf: every other member would only
         // attract junk (DESIGN lesson 1; egg's own math example does the same).
         let data = egraph[id].data.clone();
@@ -173,6 +180,34 @@ impl Analysis<Math> for MathAnalysis {
             }
             let id = egraph.find(id);
             egraph[id].nodes.retain(|n| n.is_leaf());
+        }
+    }
+}
+
+/// The first identification theorem: if tr(A dX) = tr(B dX) (or A dx = B dx, or
+/// A vec(dX) = B vec(dX)) for every dX, then A = B. Two collected forms of one class
+/// therefore have one coefficient; uniting them keeps sums of collected forms from
+/// multiplying out every pair of coefficients.
+fn unify_coefficients(egraph: &mut MathGraph, id: Id) {
+    let forms: Vec<(u8, Id, Id)> = egraph[id]
+        .nodes
+        .iter()
+        .filter_map(|n| match n {
+            Math::Lin([c, x]) => Some((0, *c, *x)),
+            Math::Jac([c, x]) => Some((1, *c, *x)),
+            Math::JacVec([c, x]) => Some((2, *c, *x)),
+            _ => None,
+        })
+        .collect();
+    for (i, (kind, c, x)) in forms.iter().enumerate() {
+        for (kind2, c2, x2) in &forms[i + 1..] {
+            let same = kind == kind2 && egraph.find(*x) == egraph.find(*x2);
+            if same
+                && egraph.find(*c) != egraph.find(*c2)
+                && egraph[*c].data.shape == egraph[*c2].data.shape
+            {
+                egraph.union_trusted(*c, *c2, "identification");
+            }
         }
     }
 }

@@ -6,15 +6,17 @@ use egg::{Id, Subst, Var};
 use crate::engine::analysis::{Data, MathGraph};
 use crate::lang::{Math, ShapedConst};
 
-/// One condition: a predicate over the classes bound to its variables.
+/// One condition: a predicate over the classes bound to its variables (and, for
+/// `uncollected`, over the matched class itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     pub name: String,
     pub vars: Vec<Var>,
 }
 
-/// Every condition a rule file may name, with its arity (0: one or more) and meaning.
-pub const CONDITIONS: &[(&str, usize, &str)] = &[
+/// Every condition a rule file may name, with its arity (0: one or more; -1: none, it
+/// reads the matched class) and meaning.
+pub const CONDITIONS: &[(&str, isize, &str)] = &[
     ("scalar", 1, "is 1×1"),
     ("not-scalar", 1, "is not 1×1"),
     ("vector", 1, "is a column n×1 with n ≠ 1"),
@@ -37,18 +39,26 @@ pub const CONDITIONS: &[(&str, usize, &str)] = &[
     ("ones", 1, "is an all-ones vector or the number 1"),
     ("eye", 1, "is an identity matrix or the number 1"),
     ("same-shape", 2, "the two have one shape"),
+    (
+        "uncollected",
+        -1,
+        "(no variables) the matched term is not yet in a collected form (lin, jac, jacv)",
+    ),
 ];
 
 impl Condition {
     /// The arity of a known condition, or `None` for an unknown name.
-    pub fn arity(name: &str) -> Option<usize> {
+    pub fn arity(name: &str) -> Option<isize> {
         CONDITIONS
             .iter()
             .find(|(n, _, _)| *n == name)
             .map(|(_, a, _)| *a)
     }
 
-    pub fn check(&self, egraph: &MathGraph, subst: &Subst) -> bool {
+    pub fn check(&self, egraph: &MathGraph, eclass: Id, subst: &Subst) -> bool {
+        if self.name == "uncollected" {
+            return !egraph[eclass].data.collected;
+        }
         let Some(ids) = self
             .vars
             .iter()

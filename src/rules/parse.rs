@@ -289,11 +289,19 @@ fn read_condition(s: &Sexp) -> Result<Condition, String> {
         let known: Vec<&str> = super::condition::CONDITIONS.iter().map(|c| c.0).collect();
         format!("unknown condition `{name}` (known: {})", known.join(", "))
     })?;
-    if (arity == 0 && items.len() < 2) || (arity > 0 && items.len() - 1 != arity) {
-        return Err(format!(
-            "condition `{name}` takes {arity} variable(s), found {}",
-            items.len() - 1
-        ));
+    let found = items.len() as isize - 1;
+    let fits = match arity {
+        -1 => found == 0,
+        0 => found >= 1,
+        n => found == n,
+    };
+    if !fits {
+        let want = match arity {
+            -1 => "no variables".to_string(),
+            0 => "one or more variables".to_string(),
+            n => format!("{n} variable(s)"),
+        };
+        return Err(format!("condition `{name}` takes {want}, found {found}"));
     }
     let vars = items[1..].iter().map(read_var).collect::<Result<_, _>>()?;
     Ok(Condition { name, vars })

@@ -176,7 +176,11 @@ impl Applier<Math, MathAnalysis> for RuleApplier {
         searcher_ast: Option<&PatternAst<Math>>,
         rule_name: Symbol,
     ) -> Vec<Id> {
-        if !self.conditions.iter().all(|c| c.check(egraph, subst)) {
+        if !self
+            .conditions
+            .iter()
+            .all(|c| c.check(egraph, eclass, subst))
+        {
             return vec![];
         }
         let target = egraph[eclass].data.shape;
@@ -226,7 +230,8 @@ mod tests {
         let src = "; AB = BA (true only sometimes; shapes decide here)\n(rule swap (* ?a ?b) => (* ?b ?a))";
         let rules = parse_rule_file("test", "test", src).expect("parses");
         let rewrites: Vec<_> = rules.iter().map(|r| r.to_rewrite()).collect();
-        let (typed, env) = crate::read_expr("A*B", "A: matrix(m,n); B: matrix(n,p)").expect("reads");
+        let (typed, env) =
+            crate::read_expr("A*B", "A: matrix(m,n); B: matrix(n,p)").expect("reads");
         let mut egraph = MathGraph::new(MathAnalysis::new(env, None));
         let root = egraph.add_expr(&typed.expr);
         let (egraph, stats) = saturate(egraph, &rewrites, &Limits::default(), |_| false);

@@ -3,6 +3,7 @@
 
 use egg::{Id, RecExpr};
 
+use crate::env::Env;
 use crate::lang::{Math, ShapedConst};
 
 /// Binding strength, loosest first, exactly as the parser climbs it.
@@ -26,11 +27,35 @@ pub fn to_text(expr: &RecExpr<Math>) -> String {
 
 /// The subexpression rooted at `id`, which must be a node of `expr`.
 pub fn node_text(expr: &RecExpr<Math>, id: Id) -> String {
-    Printer { expr }.print(id).0
+    Printer {
+        expr,
+        sized_eye: false,
+    }
+    .print(id)
+    .0
+}
+
+/// The expression as text that reads again under `env`'s names: `I` bare (as other
+/// tools write it) unless some size cannot be inferred then (an `I` inside `kron`),
+/// in which case every identity is written with its size, `I(n)`.
+pub fn to_text_in(expr: &RecExpr<Math>, env: &Env) -> String {
+    let bare = to_text(expr);
+    let reads = crate::read_expr(&bare, &env.decls_text()).is_ok();
+    if reads || expr.as_ref().is_empty() {
+        return bare;
+    }
+    Printer {
+        expr,
+        sized_eye: true,
+    }
+    .print(Id::from(expr.as_ref().len() - 1))
+    .0
 }
 
 struct Printer<'a> {
     expr: &'a RecExpr<Math>,
+    /// Print `I(n)` rather than `I`.
+    sized_eye: bool,
 }
 
 impl Printer<'_> {
@@ -84,7 +109,7 @@ impl Printer<'_> {
             Num(n) if n.value() < 0.0 => (n.to_string(), Prec::Unary),
             Num(n) => (n.to_string(), Prec::Atom),
             Sym(s) => (s.to_string(), Prec::Atom),
-            Const(c) => (constant(*c), Prec::Atom),
+            Const(c) => (constant(*c, self.sized_eye), Prec::Atom),
             Tr(a) => self.call("tr", &[*a]),
             Det(a) => self.call("det", &[*a]),
             LogDet(a) => self.call("logdet", &[*a]),
@@ -121,8 +146,9 @@ impl Printer<'_> {
 }
 
 /// Shaped constants as a user writes them; their sizes are inferred again on reading.
-fn constant(c: ShapedConst) -> String {
+fn constant(c: ShapedConst, sized_eye: bool) -> String {
     match c {
+        ShapedConst::Eye(n) if sized_eye => format!("I({n})"),
         ShapedConst::Eye(_) => "I".to_string(),
         ShapedConst::Ones(n) => format!("ones({n})"),
         ShapedConst::Zero(..) => "0".to_string(),
