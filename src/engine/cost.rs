@@ -3,6 +3,8 @@
 //! printer must add, and a few habits of the textbook (scalars first, transposes on
 //! leaves). A differential anywhere is all but forbidden.
 
+use std::collections::HashSet;
+
 use egg::{CostFunction, Id, Language};
 
 use super::analysis::MathGraph;
@@ -32,10 +34,33 @@ const PARENS: f64 = 0.3;
 const SCALAR_LAST: f64 = 0.5;
 const COMPOUND_TRANSPOSE: f64 = 0.1;
 const DIFFERENTIAL: f64 = 1.0e6;
+const SWAPPED: f64 = 0.01;
 
 /// The presentation cost; it reads shapes from the graph (to see scalars).
 pub struct PresentationCost<'a> {
     pub egraph: &'a MathGraph,
+    /// Operand orders the input used (`(left, right)` classes of its sums and
+    /// Hadamard products): among equal forms, the reader's own order wins.
+    pub preferred: HashSet<(Id, Id)>,
+}
+
+impl<'a> PresentationCost<'a> {
+    pub fn new(egraph: &'a MathGraph) -> PresentationCost<'a> {
+        PresentationCost {
+            egraph,
+            preferred: HashSet::new(),
+        }
+    }
+
+    /// A small charge for writing `b + a` where the input wrote `a + b`.
+    fn swapped(&self, a: Id, b: Id) -> f64 {
+        let (a, b) = (self.egraph.find(a), self.egraph.find(b));
+        if self.preferred.contains(&(b, a)) && !self.preferred.contains(&(a, b)) {
+            SWAPPED
+        } else {
+            0.0
+        }
+    }
 }
 
 fn binding_of(node: &Math) -> Binding {
@@ -81,6 +106,7 @@ impl CostFunction<Math> for PresentationCost<'_> {
                 // Left-associative: the right operand binds one level tighter.
                 OPERATOR
                     + constant_first
+                    + self.swapped(*a, *b)
                     + child(&mut costs, *a, Binding::Sum)
                     + child(&mut costs, *b, Binding::Product)
             }

@@ -158,7 +158,7 @@ pub fn derive(
         vec![RecExpr::from(vec![Math::zero(c_shape)])]
     } else {
         let classes = coefficient_classes(&egraph, root, form, x_scalar);
-        let extractor = Extractor::new(&egraph, PresentationCost { egraph: &egraph });
+        let extractor = Extractor::new(&egraph, PresentationCost::new(&egraph));
         let mut found: Vec<(f64, RecExpr<Math>)> = classes
             .iter()
             .map(|c| {

@@ -1,7 +1,7 @@
 //! The second, small e-graph: equal forms of the extracted coefficient, and the one
 //! that reads best (DESIGN lesson 7).
 
-use egg::{Extractor, RecExpr, Rewrite};
+use egg::{Extractor, Id, Language, RecExpr, Rewrite};
 
 use super::analysis::{MathAnalysis, MathGraph};
 use super::cost::PresentationCost;
@@ -25,7 +25,11 @@ pub fn simplify(
     want_transpose: bool,
 ) -> Simplified {
     let mut egraph = MathGraph::new(MathAnalysis::new(env.clone(), None));
-    let ids: Vec<egg::Id> = exprs.iter().map(|e| egraph.add_expr(e)).collect();
+    let mut orders: Vec<(Id, Id)> = Vec::new();
+    let ids: Vec<Id> = exprs
+        .iter()
+        .map(|e| add_noting_orders(&mut egraph, e, &mut orders))
+        .collect();
     let root = ids[0];
     for id in &ids[1..] {
         egraph.union_trusted(root, *id, "same-coefficient");
@@ -33,10 +37,35 @@ pub fn simplify(
     let transposed = want_transpose.then(|| egraph.add(Math::Trans(root)));
     egraph.rebuild();
     let (egraph, stats) = saturate(egraph, rules, limits, |_| false);
-    let extractor = Extractor::new(&egraph, PresentationCost { egraph: &egraph });
+    let mut cost = PresentationCost::new(&egraph);
+    cost.preferred = orders
+        .iter()
+        .map(|(a, b)| (egraph.find(*a), egraph.find(*b)))
+        .collect();
+    let extractor = Extractor::new(&egraph, cost);
     Simplified {
         expr: extractor.find_best(egraph.find(root)).1,
         transposed: transposed.map(|t| extractor.find_best(egraph.find(t)).1),
         stats,
     }
+}
+
+/// Adds `expr` node by node, noting the operand order of its sums and Hadamard
+/// products, so that extraction can keep the order the input had.
+fn add_noting_orders(
+    egraph: &mut MathGraph,
+    expr: &RecExpr<Math>,
+    orders: &mut Vec<(Id, Id)>,
+) -> Id {
+    let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
+    for node in expr.as_ref() {
+        let node = node.clone().map_children(|c| ids[usize::from(c)]);
+        if let Math::Add([a, b]) | Math::HMul([a, b]) = node {
+            orders.push((a, b));
+        }
+        ids.push(egraph.add(node));
+    }
+    ids.last()
+        .copied()
+        .unwrap_or_else(|| egraph.add(Math::zero(crate::dim::Shape::scalar())))
 }

@@ -35,13 +35,15 @@ pub fn node_text(expr: &RecExpr<Math>, id: Id) -> String {
     .0
 }
 
-/// The expression as text that reads again under `env`'s names: `I` bare (as other
-/// tools write it) unless some size cannot be inferred then (an `I` inside `kron`),
-/// in which case every identity is written with its size, `I(n)`.
+/// The expression as text that reads again under `env`'s names. An identity is
+/// written bare, `I`, as other tools write it, where context or the derivative's own
+/// shape tells its size; inside a `kron` or `vec`, where nothing does, every identity
+/// is written with its size, `I(n)`. So is any identity when the bare text would not
+/// read at all.
 pub fn to_text_in(expr: &RecExpr<Math>, env: &Env) -> String {
     let bare = to_text(expr);
     let reads = crate::read_expr(&bare, &env.decls_text()).is_ok();
-    if reads || expr.as_ref().is_empty() {
+    if expr.as_ref().is_empty() || (reads && !eye_inside_kron(expr)) {
         return bare;
     }
     Printer {
@@ -50,6 +52,22 @@ pub fn to_text_in(expr: &RecExpr<Math>, env: &Env) -> String {
     }
     .print(Id::from(expr.as_ref().len() - 1))
     .0
+}
+
+/// Whether an identity stands somewhere inside an argument of `kron` or `vec`.
+fn eye_inside_kron(expr: &RecExpr<Math>) -> bool {
+    let nodes = expr.as_ref();
+    let mut inside = vec![false; nodes.len()];
+    for i in (0..nodes.len()).rev() {
+        let here = inside[i] || matches!(nodes[i], Math::Kron(_) | Math::Vec(_));
+        if inside[i] && matches!(nodes[i], Math::Const(ShapedConst::Eye(_))) {
+            return true;
+        }
+        for c in egg::Language::children(&nodes[i]) {
+            inside[usize::from(*c)] |= here;
+        }
+    }
+    false
 }
 
 struct Printer<'a> {
