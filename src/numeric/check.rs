@@ -5,7 +5,7 @@ use egg::{RecExpr, Symbol};
 use super::eval::eval;
 use super::fd::derivative_shape;
 use super::fd::{finite_difference, rel_err};
-use super::point::{dim_size, try_random_point};
+use super::point::{dim_size, try_random_point, try_random_point_reversed};
 use super::EvalError;
 use crate::dim::Dim;
 use crate::env::Env;
@@ -41,16 +41,38 @@ pub fn check_derivative(
     let mut max_rel_err: f64 = 0.0;
     for i in 0..points {
         let s = seed.wrapping_add(i as u64);
-        let err = match compare(f, deriv, env, wrt, (&extra, &aliases), s, false) {
-            Err(e) if e.is_numeric() => compare(f, deriv, env, wrt, (&extra, &aliases), s, true)?,
-            other => other?,
-        };
+        // Outside the domain (log of a negative, a singular matrix): positive entries,
+        // then the sizes in the other order (X'X is singular when X is wide).
+        let dims = (extra.as_slice(), aliases.as_slice());
+        let mut result = compare(f, deriv, env, wrt, dims, s, Attempt::Plain);
+        for attempt in [
+            Attempt::Positive,
+            Attempt::Reversed,
+            Attempt::PositiveReversed,
+        ] {
+            match result {
+                Err(ref e) if e.is_numeric() => {
+                    result = compare(f, deriv, env, wrt, dims, s, attempt)
+                }
+                _ => break,
+            }
+        }
+        let err = result?;
         max_rel_err = max_rel_err.max(err);
     }
     Ok(CheckReport {
         points,
         max_rel_err,
     })
+}
+
+/// How a point is drawn: entries of either sign or positive, sizes in either order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    Plain,
+    Positive,
+    Reversed,
+    PositiveReversed,
 }
 
 fn compare(
@@ -60,9 +82,13 @@ fn compare(
     wrt: Symbol,
     (extra, aliases): (&[Dim], &[(String, Dim)]),
     seed: u64,
-    positive: bool,
+    attempt: Attempt,
 ) -> Result<f64, EvalError> {
-    let mut point = try_random_point(env, extra, seed, positive)?;
+    let positive = matches!(attempt, Attempt::Positive | Attempt::PositiveReversed);
+    let mut point = match attempt {
+        Attempt::Plain | Attempt::Positive => try_random_point(env, extra, seed, positive)?,
+        _ => try_random_point_reversed(env, extra, seed, positive)?,
+    };
     for (free, dim) in aliases {
         let size = dim_size(*dim, &point)?;
         point.dims.insert(free.clone(), size);

@@ -72,7 +72,7 @@ pub fn checked_entries(r: usize, c: usize, what: &str) -> Result<(), EvalError> 
 /// A random point for `env` (see `try_random_point`). A variable too large to allocate
 /// gets no value, so evaluating it reports an unknown name instead of aborting.
 pub fn random_point(env: &Env, extra_dims: &[Dim], seed: u64, positive: bool) -> Point {
-    build(env, extra_dims, seed, positive).0
+    build(env, extra_dims, seed, positive, false).0
 }
 
 /// A random point: distinct sizes 3, 4, 5, … for the size symbols in order of first
@@ -86,11 +86,30 @@ pub fn try_random_point(
     seed: u64,
     positive: bool,
 ) -> Result<Point, EvalError> {
-    let (point, err) = build(env, extra_dims, seed, positive);
+    let (point, err) = build(env, extra_dims, seed, positive, false);
     err.map_or(Ok(point), Err)
 }
 
-fn build(env: &Env, extra_dims: &[Dim], seed: u64, positive: bool) -> (Point, Option<EvalError>) {
+/// Like `try_random_point`, with the sizes handed out in the opposite order (the last
+/// symbol gets 3): a function defined only when some size exceeds another (logdet of
+/// X'X needs X tall) is defined for one of the two orders.
+pub fn try_random_point_reversed(
+    env: &Env,
+    extra_dims: &[Dim],
+    seed: u64,
+    positive: bool,
+) -> Result<Point, EvalError> {
+    let (point, err) = build(env, extra_dims, seed, positive, true);
+    err.map_or(Ok(point), Err)
+}
+
+fn build(
+    env: &Env,
+    extra_dims: &[Dim],
+    seed: u64,
+    positive: bool,
+    reversed: bool,
+) -> (Point, Option<EvalError>) {
     let all: Vec<Dim> = env
         .vars
         .values()
@@ -111,6 +130,12 @@ fn build(env: &Env, extra_dims: &[Dim], seed: u64, positive: bool) -> (Point, Op
             }
             point.dims.insert(f.to_string(), next);
             next += 1;
+        }
+    }
+    if reversed {
+        let sizes: Vec<usize> = point.dims.values().rev().copied().collect();
+        for (v, size) in point.dims.values_mut().zip(sizes) {
+            *v = size;
         }
     }
     let mut rng = StdRng::seed_from_u64(seed);
