@@ -9,31 +9,78 @@ use matcalc::rules::RuleSet;
 
 /// (left, right, declarations)
 const EQUAL: &[(&str, &str, &str)] = &[
-    ("x'*(A + A')", "x'*A + (A*x)'", "A: matrix(n,n); x: vector(n)"),
+    (
+        "x'*(A + A')",
+        "x'*A + (A*x)'",
+        "A: matrix(n,n); x: vector(n)",
+    ),
     ("2*x'", "x' + x'", "x: vector(n)"),
     ("(A*B)'", "B'*A'", "A: matrix(m,n); B: matrix(n,p)"),
-    ("(x - b)'*(A + A')", "x'*(A + A') - b'*(A + A')", "A: matrix(n,n); x: vector(n); b: vector(n)"),
-    ("2*x*(W*x + b)'", "2*x*(x'*W' + b')", "W: matrix(m,n); x: vector(n); b: vector(m)"),
-    ("2*(W*x + b)'*W", "(W*x + b)'*W + (W*x + b)'*W", "W: matrix(m,n); x: vector(n); b: vector(m)"),
+    (
+        "(x - b)'*(A + A')",
+        "x'*(A + A') - b'*(A + A')",
+        "A: matrix(n,n); x: vector(n); b: vector(n)",
+    ),
+    (
+        "2*x*(W*x + b)'",
+        "2*x*(x'*W' + b')",
+        "W: matrix(m,n); x: vector(n); b: vector(m)",
+    ),
+    (
+        "2*(W*x + b)'*W",
+        "(W*x + b)'*W + (W*x + b)'*W",
+        "W: matrix(m,n); x: vector(n); b: vector(m)",
+    ),
     ("det(X)*inv(X)", "inv(X)*det(X)", "X: matrix(n,n)"),
-    ("B'*X'*A'", "(A*X*B)'", "A: matrix(n,n); X: matrix(n,p); B: matrix(p,p)"),
-    ("(b*c' + c*b')*X'", "b*c'*X' + c*b'*X'", "X: matrix(m,n); b: vector(n); c: vector(n)"),
-    ("-inv(X)*b*a'*inv(X)", "-(inv(X)*b*a'*inv(X))", "a: vector(n); X: matrix(n,n); b: vector(n)"),
+    (
+        "B'*X'*A'",
+        "(A*X*B)'",
+        "A: matrix(n,n); X: matrix(n,p); B: matrix(p,p)",
+    ),
+    (
+        "(b*c' + c*b')*X'",
+        "b*c'*X' + c*b'*X'",
+        "X: matrix(m,n); b: vector(n); c: vector(n)",
+    ),
+    (
+        "-inv(X)*b*a'*inv(X)",
+        "-(inv(X)*b*a'*inv(X))",
+        "a: vector(n); X: matrix(n,n); b: vector(n)",
+    ),
     ("(a .* y)'", "(y .* a)'", "a: vector(n); y: vector(n)"),
     ("diag(y)*x", "x .* y", "x: vector(n); y: vector(n)"),
     ("3*X*X", "X*X + 2*X*X", "X: matrix(n,n)"),
-    ("inv(A*B)", "inv(B)*inv(A)", "A: matrix(n,n); B: matrix(n,n)"),
+    (
+        "inv(A*B)",
+        "inv(B)*inv(A)",
+        "A: matrix(n,n); B: matrix(n,n)",
+    ),
     ("2*x'*S", "x'*(S + S')", "S: symmetric(n); x: vector(n)"),
-    ("kron(A, B)'", "kron(A', B')", "A: matrix(m,n); B: matrix(p,q)"),
+    (
+        "kron(A, B)'",
+        "kron(A', B')",
+        "A: matrix(m,n); B: matrix(p,q)",
+    ),
     ("(A + B)'", "A' + B'", "A: matrix(m,n); B: matrix(m,n)"),
     ("tr(A*B)", "tr(B*A)", "A: matrix(m,n); B: matrix(n,m)"),
     ("x'*x*a", "a*(x'*x)", "x: vector(n); a: vector(m)"),
     ("norm2(x)^-1*x'", "x'*norm2(x)^-1", "x: vector(n)"),
-    ("exp(W*x)'*W", "(W'*exp(W*x))'", "W: matrix(m,n); x: vector(n)"),
+    (
+        "exp(W*x)'*W",
+        "(W'*exp(W*x))'",
+        "W: matrix(m,n); x: vector(n)",
+    ),
     ("x'*B*x", "tr(x'*B*x)", "B: matrix(n,n); x: vector(n)"),
-    ("-inv(X)*A*inv(X)", "inv(X)*(-A)*inv(X)", "X: matrix(n,n); A: matrix(n,n)"),
-    ("2*sigmoid(W1*x)*(W2*sigmoid(W1*x) - y)'", "2*sigmoid(W1*x)*(sigmoid(W1*x)'*W2' - y')",
-     "W1: matrix(h,n); W2: matrix(m,h); x: vector(n); y: vector(m)"),
+    (
+        "-inv(X)*A*inv(X)",
+        "inv(X)*(-A)*inv(X)",
+        "X: matrix(n,n); A: matrix(n,n)",
+    ),
+    (
+        "2*sigmoid(W1*x)*(W2*sigmoid(W1*x) - y)'",
+        "2*sigmoid(W1*x)*(sigmoid(W1*x)'*W2' - y')",
+        "W1: matrix(h,n); W2: matrix(m,h); x: vector(n); y: vector(m)",
+    ),
 ];
 
 /// (left, right, declarations): each differs somewhere.
@@ -63,7 +110,9 @@ fn known_alternative_forms_are_proved_equal() {
         match result.verdict {
             Verdict::Equal { proof } => {
                 assert!(proof.len() >= 2, "{left} = {right}: an empty proof");
-                assert!(proof[1..].iter().all(|s| s.rule.is_some() || !s.folded.is_empty()));
+                assert!(proof[1..]
+                    .iter()
+                    .all(|s| s.rule.is_some() || !s.folded.is_empty()));
             }
             other => failures.push(format!("{left} = {right}: {other:?}")),
         }
@@ -84,7 +133,10 @@ fn unequal_pairs_get_counterexamples_that_hold() {
         // Evaluate both sides again at the counterexample's point, independently.
         let (a, b) = (eval(&t[0].expr, &c.point), eval(&t[1].expr, &c.point));
         let (a, b) = (a.expect("left evaluates"), b.expect("right evaluates"));
-        assert!(rel_err(&a, &b) > 1e-6, "{left} vs {right}: the counterexample does not differ");
+        assert!(
+            rel_err(&a, &b) > 1e-6,
+            "{left} vs {right}: the counterexample does not differ"
+        );
         assert!(rel_err(&a, &c.left) < 1e-12 && rel_err(&b, &c.right) < 1e-12);
     }
 }
@@ -93,7 +145,8 @@ fn unequal_pairs_get_counterexamples_that_hold() {
 fn sides_of_different_shapes_are_bad_input() {
     let rules = RuleSet::builtin().expect("the built-in rules load");
     let (t, env) = read_exprs(&["A", "A'"], "A: matrix(n,m)").expect("reads");
-    let err = equiv(&t[0], &t[1], &env, &rules, &DeriveOptions::default()).expect_err("shapes differ");
+    let err =
+        equiv(&t[0], &t[1], &env, &rules, &DeriveOptions::default()).expect_err("shapes differ");
     assert_eq!(err.exit_code(), 2);
     assert!(err.render().contains("n×m and m×n"), "{}", err.render());
 }

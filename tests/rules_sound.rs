@@ -17,17 +17,36 @@ fn every_shipped_rule_is_sound() {
             other => problems.push(format!("{} [{}]: {other:?}", r.name, r.family)),
         }
     }
-    assert!(problems.is_empty(), "rules not shown sound:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "rules not shown sound:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn every_family_has_rules_with_names_identities_and_unique_names() {
     let rules = RuleSet::builtin().expect("the built-in rules load");
-    for family in ["differential", "algebra", "transpose", "trace", "hadamard", "canonical", "simplify"] {
-        assert!(rules.rules.iter().any(|r| r.family == family), "no rule of family {family}");
+    for family in [
+        "differential",
+        "algebra",
+        "transpose",
+        "trace",
+        "hadamard",
+        "canonical",
+        "simplify",
+    ] {
+        assert!(
+            rules.rules.iter().any(|r| r.family == family),
+            "no rule of family {family}"
+        );
     }
     for r in &rules.rules {
-        assert!(!r.identity.is_empty(), "rule {} has no comment stating its identity", r.name);
+        assert!(
+            !r.identity.is_empty(),
+            "rule {} has no comment stating its identity",
+            r.name
+        );
     }
 }
 
@@ -48,7 +67,11 @@ fn the_audit_refuses_deliberately_unsound_rules() {
 
 #[test]
 fn a_malformed_rule_file_is_reported_line_by_line() {
-    let errors = RuleSet::from_dir(Path::new("tests/fixtures/malformed")).expect_err("the fixture is broken");
-    let text: Vec<String> = errors.iter().map(|e| e.to_string().replace('\\', "/")).collect();
+    let errors = RuleSet::from_dir(Path::new("tests/fixtures/malformed"))
+        .expect_err("the fixture is broken");
+    let text: Vec<String> = errors
+        .iter()
+        .map(|e| e.to_string().replace('\\', "/"))
+        .collect();
     insta::assert_snapshot!("malformed_rules", text.join("\n"));
 }

@@ -12,12 +12,37 @@ use matcalc::syntax::text::to_text;
 
 const EXAMPLES: &[(&str, &str, &str, &str)] = &[
     ("xtx", "x'*x", "x", "x: vector(n)"),
-    ("tr_AXB", "tr(A*X*B)", "X", "A: matrix(m,n); X: matrix(n,p); B: matrix(p,m)"),
+    (
+        "tr_AXB",
+        "tr(A*X*B)",
+        "X",
+        "A: matrix(m,n); X: matrix(n,p); B: matrix(p,m)",
+    ),
     ("logdet_X", "logdet(X)", "X", "X: matrix(n,n)"),
-    ("norm2sq_Wxb_W", "norm2(W*x + b)^2", "W", "W: matrix(m,n); x: vector(n); b: vector(m)"),
-    ("nn2_W1", "norm2(W2*sigmoid(W1*x) - y)^2", "W1", "W1: matrix(h,n); W2: matrix(m,h); x: vector(n); y: vector(m)"),
-    ("nn2_W2", "norm2(W2*sigmoid(W1*x) - y)^2", "W2", "W1: matrix(h,n); W2: matrix(m,h); x: vector(n); y: vector(m)"),
-    ("AXB_vec", "A*X*B", "X", "A: matrix(m,n); X: matrix(n,p); B: matrix(p,q)"),
+    (
+        "norm2sq_Wxb_W",
+        "norm2(W*x + b)^2",
+        "W",
+        "W: matrix(m,n); x: vector(n); b: vector(m)",
+    ),
+    (
+        "nn2_W1",
+        "norm2(W2*sigmoid(W1*x) - y)^2",
+        "W1",
+        "W1: matrix(h,n); W2: matrix(m,h); x: vector(n); y: vector(m)",
+    ),
+    (
+        "nn2_W2",
+        "norm2(W2*sigmoid(W1*x) - y)^2",
+        "W2",
+        "W1: matrix(h,n); W2: matrix(m,h); x: vector(n); y: vector(m)",
+    ),
+    (
+        "AXB_vec",
+        "A*X*B",
+        "X",
+        "A: matrix(m,n); X: matrix(n,p); B: matrix(p,q)",
+    ),
 ];
 
 #[test]
@@ -39,10 +64,19 @@ fn worked_examples_step_by_step() {
         let first = eval(&steps[0].expr, &point).unwrap_or_else(|e| panic!("{id}: {e}"));
         let mut text = String::new();
         for s in &steps {
-            let v = eval(&s.expr, &point).unwrap_or_else(|e| panic!("{id}: {}: {e}", to_text(&s.expr)));
-            assert!(rel_err(&v, &first) < 1e-6, "{id}: step {} differs from d f", to_text(&s.expr));
+            let v =
+                eval(&s.expr, &point).unwrap_or_else(|e| panic!("{id}: {}: {e}", to_text(&s.expr)));
+            assert!(
+                rel_err(&v, &first) < 1e-6,
+                "{id}: step {} differs from d f",
+                to_text(&s.expr)
+            );
             let rule = s.rule.clone().unwrap_or_default();
-            text.push_str(&format!("{:<60} [{rule}] {}\n", to_text(&s.expr), s.folded.join(" ")));
+            text.push_str(&format!(
+                "{:<60} [{rule}] {}\n",
+                to_text(&s.expr),
+                s.folded.join(" ")
+            ));
         }
         text.push_str(&format!("hence {}\n", to_text(&d.derivative)));
         insta::assert_snapshot!(format!("steps_{id}"), text);

@@ -3,9 +3,11 @@
 //! its `expected` form; print one row per case in input order, then a summary.
 //!
 //! A malformed line or a bad case is a failed row; it never stops the others. Exit
-//! codes: 0 every case derived and checked, 1 some did not, 2 the file is unreadable.
+//! codes: 0 every case derived and checked (and none refuted by its expected form),
+//! 1 some case was not, 2 the file is unreadable. The summary goes to stdout after a
+//! table, to stderr after JSON, so that stdout stays one JSON document or JSON Lines.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
 use egg::{RecExpr, Symbol};
@@ -20,7 +22,7 @@ use matcalc::numeric::check_derivative;
 use matcalc::rules::RuleSet;
 use matcalc::shapes::shapes_of;
 use matcalc::syntax::{latex::to_latex, text::to_text};
-use matcalc::{read_expr, read_exprs, Error, Math, Typed};
+use matcalc::{read_expr, read_exprs, Env, Error, Math, Typed};
 
 /// Points tried by the numeric check, its seed and the largest relative error accepted
 /// (the same as `derive --check`).
@@ -178,30 +180,22 @@ pub fn run(a: &BatchArgs) -> Result<i32, Error> {
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     let summary = summary(&rows, wall_ms);
-    match a.format {
-        BatchFormat::Markdown => {
-            print!("{}", markdown(&rows));
-            println!();
-            println!("{summary}");
-        }
-        BatchFormat::Latex => {
-            print!("{}", latex(&rows));
-            println!("% {summary}");
-        }
+    let out = match a.format {
+        BatchFormat::Markdown => format!("{}\n{summary}\n", markdown(&rows)),
+        BatchFormat::Latex => format!("{}% {summary}\n", latex(&rows)),
         BatchFormat::Json => {
-            let all: Vec<Value> = rows.iter().map(row_json).collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&Value::Array(all)).unwrap_or_default()
-            );
-            eprintln!("{summary}");
+            let all = Value::Array(rows.iter().map(row_json).collect());
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&all).unwrap_or_default()
+            )
         }
-        BatchFormat::Jsonl => {
-            for r in &rows {
-                println!("{}", row_json(r));
-            }
-            eprintln!("{summary}");
-        }
+        BatchFormat::Jsonl => rows.iter().map(|r| format!("{}\n", row_json(r))).collect(),
+    };
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    if matches!(a.format, BatchFormat::Json | BatchFormat::Jsonl) {
+        eprintln!("{summary}");
     }
     Ok(if rows.iter().any(Row::failed) { 1 } else { 0 })
 }
@@ -248,8 +242,19 @@ fn run_line(line: usize, text: &str, rules: &RuleSet, opts: &DeriveOptions) -> R
 
 /// One line as a case, or the id it names (if any) and what is wrong with it.
 fn parse_case(line: usize, text: &str) -> Result<Case, (Option<String>, String)> {
-    let v: Value =
-        serde_json::from_str(text).map_err(|e| (None, format!("not valid JSON: {e}")))?;
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        // serde's message ends "at line 1 column C": the line is this one.
+        let message = e.to_string();
+        let what = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        (
+            None,
+            format!("not valid JSON at column {}: {what}", e.column()),
+        )
+    })?;
     let Some(obj) = v.as_object() else {
         return Err((None, "a case must be a JSON object".to_string()));
     };
@@ -350,10 +355,10 @@ fn compare_expected(
         return Expected::NotEqual(format!("the expected form is bad input: {}", e.headline()));
     }
     let as_text = to_text(numerator);
-    let by_text = read_exprs(&[as_text.as_str(), expected], &case.decls)
-        .and_then(|(typed, env)| equiv(&typed[0], &typed[1], &env, rules, opts));
+    let by_text = read_two(&as_text, expected, &case.decls)
+        .and_then(|(d, x, env)| equiv(&d, &x, &env, rules, opts));
     let by_tree = || {
-        let (typed, env) = read_exprs(&[case.expr.as_str(), expected], &case.decls)?;
+        let (_, x, env) = read_two(&case.expr, expected, &case.decls)?;
         let shape = shapes_of(numerator, &env)
             .ok()
             .and_then(|s| s.last().copied())
@@ -364,7 +369,7 @@ fn compare_expected(
             expr: numerator.clone(),
             shape,
         };
-        equiv(&derivative, &typed[1], &env, rules, opts)
+        equiv(&derivative, &x, &env, rules, opts)
     };
     match by_text.or_else(|_| by_tree()) {
         Ok(e) => match e.verdict {
@@ -381,15 +386,25 @@ fn compare_expected(
     }
 }
 
+/// Two texts read together, sharing their names and sizes.
+fn read_two(a: &str, b: &str, decls: &str) -> Result<(Typed, Typed, Env), Error> {
+    let (typed, env) = read_exprs(&[a, b], decls)?;
+    match <[Typed; 2]>::try_from(typed) {
+        Ok([ta, tb]) => Ok((ta, tb, env)),
+        Err(_) => Err(Error::Failed(
+            "reading two expressions did not give two".to_string(),
+        )),
+    }
+}
+
 /// The expected form alone against finite differences of `f`.
 fn numeric_expected(case: &Case, expected: &str) -> Expected {
     let wrt = Symbol::from(case.wrt.as_str());
-    let read = read_exprs(&[&case.expr, expected], &case.decls);
-    let Ok((typed, env)) = read else {
+    // Read together with `f`, so that the two share their sizes.
+    let Ok((f, x, env)) = read_two(&case.expr, expected, &case.decls) else {
         return Expected::Unknown("the two forms could not be compared".to_string());
     };
-    // Read together with `f`, so that the two share their sizes.
-    match check_derivative(&typed[0].expr, &typed[1].expr, &env, wrt, CHECK_POINTS, CHECK_SEED) {
+    match check_derivative(&f.expr, &x.expr, &env, wrt, CHECK_POINTS, CHECK_SEED) {
         Ok(r) if r.max_rel_err <= CHECK_TOLERANCE => Expected::Unknown(
             "the shapes could not be matched for a proof, but the expected form agrees with finite differences"
                 .to_string(),

@@ -26,6 +26,8 @@ pub enum Binding {
 pub struct Cost {
     pub value: f64,
     pub binding: Binding,
+    /// The printed node is a `diag(v)` (for the Hadamard habit below).
+    pub diagonal: bool,
 }
 
 const OPERATOR: f64 = 1.0;
@@ -35,6 +37,9 @@ const SCALAR_LAST: f64 = 0.5;
 const COMPOUND_TRANSPOSE: f64 = 0.1;
 const DIFFERENTIAL: f64 = 1.0e6;
 const SWAPPED: f64 = 0.01;
+/// `M*diag(v)` where `(M' .* v)'`-style Hadamard forms exist: textbooks write the
+/// gradient of a scalar with Hadamard products and keep `diag` for Jacobians.
+const DIAGONAL_PRODUCT: f64 = 0.9;
 
 /// The presentation cost; it reads shapes from the graph (to see scalars).
 pub struct PresentationCost<'a> {
@@ -131,10 +136,16 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     } else {
                         0.0
                     };
+                let diagonal = if costs(*a).diagonal || costs(*b).diagonal {
+                    DIAGONAL_PRODUCT
+                } else {
+                    0.0
+                };
                 OPERATOR
                     + scalar_last
                     + number_last
                     + negated_right
+                    + diagonal
                     + child(&mut costs, *a, Binding::Product)
                     + child(&mut costs, *b, Binding::Unary)
             }
@@ -168,6 +179,10 @@ impl CostFunction<Math> for PresentationCost<'_> {
             // Calls: their arguments are parenthesised anyway.
             _ => OPERATOR + enode.fold(0.0, |acc, id| acc + costs(id).value),
         };
-        Cost { value, binding }
+        Cost {
+            value,
+            binding,
+            diagonal: matches!(enode, Diag(_)),
+        }
     }
 }

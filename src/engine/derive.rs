@@ -136,12 +136,21 @@ pub fn derive(
     };
     let root = egraph.add(Math::D(f_id));
     egraph.rebuild();
-    let derive_rules = rules.rewrites(Phase::Derive, &opts.without);
     let goal = move |g: &MathGraph| {
         let r = g.find(root);
         g[r].data.zero || !coefficient_classes(g, r, form, x_scalar).is_empty()
     };
-    let (mut egraph, saturation) = saturate(egraph, &derive_rules, &opts.limits, goal);
+    // Expand first (d pushed in, sums out), then collect: re-bracketing products that
+    // still hold sums multiplies the graph.
+    let expand_rules = rules.rewrites(Phase::Expand, &opts.without);
+    let (egraph, expansion) = saturate(egraph, &expand_rules, &opts.limits, goal);
+    let derive_rules = rules.rewrites(Phase::Derive, &opts.without);
+    let (mut egraph, saturation) = if expansion.stop.is_limit() || goal(&egraph) {
+        (egraph, expansion)
+    } else {
+        let (g, s) = saturate(egraph, &derive_rules, &opts.limits, goal);
+        (g, expansion.then(s))
+    };
     let root = egraph.find(root);
 
     let c_shape = match form {

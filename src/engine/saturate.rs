@@ -92,6 +92,27 @@ pub struct RunStats {
     pub ill_shaped: usize,
 }
 
+impl RunStats {
+    /// Two saturations of one graph, one after the other: sizes and stop reason of the
+    /// second, work of both.
+    pub fn then(self, next: RunStats) -> RunStats {
+        let mut applied = self.applied;
+        for (k, v) in next.applied {
+            *applied.entry(k).or_default() += v;
+        }
+        applied.sort_keys();
+        RunStats {
+            nodes: next.nodes,
+            classes: next.classes,
+            iterations: self.iterations + next.iterations,
+            ms: self.ms + next.ms,
+            stop: next.stop,
+            applied,
+            ill_shaped: self.ill_shaped.max(next.ill_shaped),
+        }
+    }
+}
+
 const GOAL: &str = "goal";
 
 /// Runs `rules` on `egraph` until saturation, a limit, or `goal(egraph)` holds.

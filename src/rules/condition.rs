@@ -20,6 +20,7 @@ pub const CONDITIONS: &[(&str, isize, &str)] = &[
     ("scalar", 1, "is 1×1"),
     ("not-scalar", 1, "is not 1×1"),
     ("vector", 1, "is a column n×1 with n ≠ 1"),
+    ("row", 1, "is a row 1×n with n ≠ 1"),
     ("matrix", 1, "is neither a scalar nor a column vector"),
     ("square", 1, "has as many rows as columns"),
     (
@@ -73,6 +74,7 @@ impl Condition {
             "scalar" => d(0).shape.is_scalar(),
             "not-scalar" => !d(0).shape.is_scalar(),
             "vector" => d(0).shape.is_vector(),
+            "row" => d(0).shape.transposed().is_vector(),
             "matrix" => !d(0).shape.cols.is_one(),
             "square" => d(0).shape.is_square(),
             "const" => d(0).constant,

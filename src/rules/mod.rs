@@ -21,14 +21,24 @@ use template::{RuleApplier, Template};
 /// simplifying the extracted coefficient for presentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Pushing `d` inward and expanding sums that hold a differential; runs first,
+    /// alone, so that the rest never re-brackets a product that still holds a sum.
+    Expand,
     Derive,
     Simplify,
+    /// Every stage.
     Both,
 }
 
 impl Phase {
-    pub fn includes(self, other: Phase) -> bool {
-        self == Phase::Both || self == other
+    /// Whether a rule declared for `self` runs in the stage `stage` (one of Expand,
+    /// Derive, Simplify): expansion rules keep running while deriving.
+    pub fn runs_in(self, stage: Phase) -> bool {
+        match self {
+            Phase::Both => true,
+            Phase::Expand => matches!(stage, Phase::Expand | Phase::Derive),
+            other => other == stage,
+        }
     }
 }
 
@@ -161,12 +171,12 @@ impl RuleSet {
         }
     }
 
-    /// The rules of one phase, less those named in `without`.
+    /// The rules that run in one stage, less those named in `without`.
     pub fn rewrites(&self, phase: Phase, without: &[String]) -> Vec<Rewrite<Math, MathAnalysis>> {
         self.rules
             .iter()
             .filter(|r| {
-                r.phase.includes(phase)
+                r.phase.runs_in(phase)
                     && !without
                         .iter()
                         .any(|w| w == &r.name || w == &base_name(&r.name))

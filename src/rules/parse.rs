@@ -249,6 +249,7 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
             ":phase" => {
                 let v = items.get(i).map(sexp_text).unwrap_or_default();
                 opts.phase = Some(match v.as_str() {
+                    "expand" => Phase::Expand,
                     "derive" => Phase::Derive,
                     "simplify" => Phase::Simplify,
                     "both" => Phase::Both,

@@ -104,6 +104,10 @@ pub fn infer(rule: &Rule) -> Result<IndexMap<Var, (usize, usize)>, String> {
                 sv.eq(shapes[0].1, one);
                 sv.not_one.push(shapes[0].0);
             }
+            "row" => {
+                sv.eq(shapes[0].0, one);
+                sv.not_one.push(shapes[0].1);
+            }
             "square" | "symmetric" | "eye" => sv.eq(shapes[0].0, shapes[0].1),
             "ones" => sv.eq(shapes[0].1, one),
             "same-shape" => sv.eq_shape(shapes[0], shapes[1]),

@@ -4,3 +4,4 @@
 
 pub mod catalog;
 pub mod gen;
+pub mod gen_scalar;
