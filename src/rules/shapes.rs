@@ -87,13 +87,65 @@ impl Solver {
     }
 }
 
-/// Concrete shapes for a rule's variables, or why none were found.
-pub fn infer(rule: &Rule) -> Result<IndexMap<Var, (usize, usize)>, String> {
+/// Concrete sizes for each variable of a rule.
+pub type Sizes = IndexMap<Var, (usize, usize)>;
+
+/// Every distinct assignment of sizes worth trying for a rule: the general one, and
+/// one per variable forced to be a scalar (so that a rule written for matrices is
+/// also tried where `*` scales), each kept only if the rule's shape conditions hold.
+pub fn assignments(rule: &Rule) -> Result<Vec<Sizes>, String> {
+    let general = infer(rule, None);
+    let mut out: Vec<Sizes> = Vec::new();
+    let vars: Vec<Var> = general
+        .as_ref()
+        .map(|s| s.keys().copied().collect())
+        .unwrap_or_default();
+    for sizes in std::iter::once(general.clone())
+        .chain(vars.into_iter().map(|v| infer(rule, Some(v))))
+        .flatten()
+    {
+        if conditions_hold(rule, &sizes) && !out.contains(&sizes) {
+            out.push(sizes);
+        }
+    }
+    if out.is_empty() {
+        return Err(general
+            .err()
+            .unwrap_or_else(|| "no sizes satisfy the conditions".to_string()));
+    }
+    Ok(out)
+}
+
+/// Whether the shape conditions of a rule hold for these sizes.
+fn conditions_hold(rule: &Rule, sizes: &Sizes) -> bool {
+    rule.conditions.iter().all(|c| {
+        let shape = |i: usize| c.vars.get(i).and_then(|v| sizes.get(v)).copied();
+        let Some((r, k)) = shape(0) else { return true };
+        match c.name.as_str() {
+            "scalar" | "number" | "int-ge2" | "nonzero-num" => r == 1 && k == 1,
+            "not-scalar" => !(r == 1 && k == 1),
+            "vector" => k == 1 && r != 1,
+            "row" => r == 1 && k != 1,
+            "matrix" => k != 1,
+            "square" | "symmetric" | "eye" => r == k,
+            "same-shape" => shape(1) == Some((r, k)),
+            _ => true,
+        }
+    })
+}
+
+/// Concrete shapes for a rule's variables (with `scalar`, if given, forced to 1×1),
+/// or why none were found.
+pub fn infer(rule: &Rule, scalar: Option<Var>) -> Result<Sizes, String> {
     let mut sv = Solver::default();
     let mut vars: IndexMap<Var, Sh> = IndexMap::new();
     let mut var_shape = |sv: &mut Solver, v: Var| -> Sh {
         *vars.entry(v).or_insert_with(|| (sv.fresh(), sv.fresh()))
     };
+    if let Some(v) = scalar {
+        let s = var_shape(&mut sv, v);
+        sv.eq_shape(s, (Size::Known(1), Size::Known(1)));
+    }
     // Conditions first: they decide which products are scalings.
     for c in &rule.conditions {
         let shapes: Vec<Sh> = c.vars.iter().map(|v| var_shape(&mut sv, *v)).collect();

@@ -8,8 +8,9 @@ use indexmap::IndexMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::shapes::{self, Sizes};
 use super::template::TNode;
-use super::{shapes, Rule};
+use super::Rule;
 use crate::dim::{Dim, Shape};
 use crate::env::{Env, VarInfo, VarKind};
 use crate::lang::Math;
@@ -35,19 +36,39 @@ pub enum Verdict {
     },
 }
 
-/// Checks one rule.
+/// Checks one rule, under every assignment of sizes worth trying.
 pub fn check_rule(rule: &Rule, seed: u64) -> Verdict {
-    let sizes = match shapes::infer(rule) {
-        Ok(s) => s,
+    let assignments = match shapes::assignments(rule) {
+        Ok(a) => a,
         Err(reason) => return Verdict::Unknown { reason },
     };
+    let mut points = 0;
+    let mut last_unknown = None;
+    for sizes in &assignments {
+        match check_sizes(rule, sizes, seed) {
+            Verdict::Sound { points: p } => points += p,
+            unsound @ Verdict::Unsound { .. } => return unsound,
+            Verdict::Unknown { reason } => last_unknown = Some(reason),
+        }
+    }
+    match (points, last_unknown) {
+        (0, Some(reason)) => Verdict::Unknown { reason },
+        (0, None) => Verdict::Unknown {
+            reason: "no sizes to try".to_string(),
+        },
+        (points, _) => Verdict::Sound { points },
+    }
+}
+
+/// Checks one rule at random points with the given sizes.
+fn check_sizes(rule: &Rule, sizes: &Sizes, seed: u64) -> Verdict {
     let names: IndexMap<Var, Symbol> = sizes
         .keys()
         .map(|v| (*v, Symbol::from(format!("{}", v).trim_start_matches('?'))))
         .collect();
     let dim = |n: usize| Dim::new(&n.to_string());
     let mut env = Env::default();
-    for (v, (r, c)) in &sizes {
+    for (v, (r, c)) in sizes {
         let symmetric = rule
             .conditions
             .iter()
@@ -74,14 +95,7 @@ pub fn check_rule(rule: &Rule, seed: u64) -> Verdict {
             break;
         }
         let positive = k % 2 == 1;
-        let point = random_point(
-            rule,
-            &sizes,
-            &names,
-            &moving,
-            seed.wrapping_add(k),
-            positive,
-        );
+        let point = random_point(rule, sizes, &names, &moving, seed.wrapping_add(k), positive);
         let (a, b) = match (eval(&lhs, &point), eval(&rhs, &point)) {
             (Ok(a), Ok(b)) => (a, b),
             // Outside a side's domain (log of a negative, a singular matrix): try again.
@@ -183,7 +197,7 @@ fn moving_vars(rule: &Rule) -> Vec<Var> {
 
 fn random_point(
     rule: &Rule,
-    sizes: &IndexMap<Var, (usize, usize)>,
+    sizes: &Sizes,
     names: &IndexMap<Var, Symbol>,
     moving: &[Var],
     seed: u64,
