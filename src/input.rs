@@ -1,11 +1,12 @@
 //! From the user's text to typed expressions: parse, read `--let`, check shapes.
 //! Every problem in any of the texts is collected into one report.
 
+use crate::dim::Shape;
 use crate::env::Env;
 use crate::error::{Diagnostic, Error, Input, Report};
 use crate::syntax::decls::{parse_decls, Decls};
 use crate::syntax::parse;
-use crate::typecheck::{typecheck, Typed};
+use crate::typecheck::{typecheck_shaped, Typed};
 
 /// Parses and type-checks one expression under the declarations `decls`.
 pub fn read_expr(src: &str, decls: &str) -> Result<(Typed, Env), Error> {
@@ -15,6 +16,17 @@ pub fn read_expr(src: &str, decls: &str) -> Result<(Typed, Env), Error> {
 
 /// Parses and type-checks expressions that share their names (`equiv` reads two).
 pub fn read_exprs(srcs: &[&str], decls: &str) -> Result<(Vec<Typed>, Env), Error> {
+    read_exprs_shaped(srcs, decls, &[])
+}
+
+/// Like `read_exprs`, where the i-th expression must have the shape `shapes[i]` when
+/// given: a derivative's text read against the shape it must have, so that a bare `I`
+/// gets its size.
+pub fn read_exprs_shaped(
+    srcs: &[&str],
+    decls: &str,
+    shapes: &[Option<Shape>],
+) -> Result<(Vec<Typed>, Env), Error> {
     let inputs = [Input::Expr, Input::Expr2];
     let mut sources = vec![(Input::Let, "--let".to_string(), decls.to_string())];
     for (i, src) in srcs.iter().enumerate() {
@@ -48,5 +60,5 @@ pub fn read_exprs(srcs: &[&str], decls: &str) -> Result<(Vec<Typed>, Env), Error
         .enumerate()
         .map(|(i, (e, src))| (e, inputs[i.min(1)], *src))
         .collect();
-    typecheck(&exprs, &decls).map_err(fail)
+    typecheck_shaped(&exprs, &decls, shapes).map_err(fail)
 }

@@ -19,6 +19,6 @@ pub mod typecheck;
 pub use dim::{Dim, Shape};
 pub use env::{Env, VarInfo, VarKind};
 pub use error::Error;
-pub use input::{read_expr, read_exprs};
+pub use input::{read_expr, read_exprs, read_exprs_shaped};
 pub use lang::Math;
 pub use typecheck::Typed;

@@ -54,13 +54,34 @@ pub fn typecheck(
     exprs: &[(&Expr, Input, &str)],
     decls: &Decls,
 ) -> Result<(Vec<Typed>, Env), Vec<Diagnostic>> {
+    typecheck_shaped(exprs, decls, &[])
+}
+
+/// Like `typecheck`, where the i-th expression must have the shape `shapes[i]` (when
+/// given): an `I` standing alone, or inside a `kron`, then takes its size from it.
+pub fn typecheck_shaped(
+    exprs: &[(&Expr, Input, &str)],
+    decls: &Decls,
+    shapes: &[Option<Shape>],
+) -> Result<(Vec<Typed>, Env), Vec<Diagnostic>> {
     let mut cx = Checker::new(decls);
     let mut pending = Vec::new();
-    for (expr, input, src) in exprs {
+    for (i, (expr, input, src)) in exprs.iter().enumerate() {
         cx.input = *input;
         cx.src = src.to_string();
         let mut nodes = Vec::new();
         let (_, shape) = cx.check(expr, &mut nodes);
+        if let Some(Some(want)) = shapes.get(i) {
+            let fits = cx.unify(&shape.0, &Term::Known(want.rows))
+                && cx.unify(&shape.1, &Term::Known(want.cols));
+            if !fits {
+                let have = cx.show(&shape);
+                cx.error(
+                    format!("this has shape {have}, but {want} is wanted here"),
+                    expr.span,
+                );
+            }
+        }
         pending.push((nodes, shape));
     }
     cx.name_free_vars();
@@ -189,6 +210,14 @@ impl<'a> Checker<'a> {
                 true
             }
             (Term::Known(x), Term::Known(y)) => x == y,
+            // A product of a known size and an unknown one, against a known size: the
+            // unknown one is the quotient (kron(a', I) of a known shape sizes its I).
+            (Term::Prod(p, q), Term::Known(k)) | (Term::Known(k), Term::Prod(p, q))
+                if self.quotient(&p, &q, k).is_some() =>
+            {
+                let (unknown, size) = self.quotient(&p, &q, k).unwrap_or((Term::Known(k), k));
+                self.unify(&unknown, &Term::Known(size))
+            }
             (a, b) => {
                 // A product against something not yet known: decide once all is named.
                 let d = Diagnostic::new(String::new(), self.at).in_input(self.input);
@@ -196,6 +225,30 @@ impl<'a> Checker<'a> {
                 true
             }
         }
+    }
+
+    /// For `p*q = k` with one factor known: the other factor and its size `k / known`.
+    fn quotient(&mut self, p: &Term, q: &Term, k: Dim) -> Option<(Term, Dim)> {
+        let (p, q) = (self.walk(p), self.walk(q));
+        let (known, unknown) = match (&p, &q) {
+            (Term::Known(a), other) | (other, Term::Known(a))
+                if !matches!(other, Term::Known(_)) =>
+            {
+                (*a, other.clone())
+            }
+            _ => return None,
+        };
+        let mut rest: Vec<&str> = k.factors();
+        for f in known.factors() {
+            let at = rest.iter().position(|r| *r == f)?;
+            rest.remove(at);
+        }
+        let size = if rest.is_empty() {
+            Dim::one()
+        } else {
+            Dim::new(&rest.join("*"))
+        };
+        Some((unknown, size))
     }
 
     fn is_scalar(&mut self, s: &TShape) -> bool {

@@ -252,8 +252,8 @@ fn bad_lines_become_failed_rows_and_the_rest_still_derive() {
         assert!(good["error"].is_null(), "{}", describe(good));
     }
     assert_eq!(rows[0]["expected_equal"], "yes");
-    // `I` alone has no size to read back: compared numerically, not proved.
-    assert_eq!(rows[5]["expected_equal"], "unknown");
+    // `I` alone takes its size from the derivative's shape, so it is proved too.
+    assert_eq!(rows[5]["expected_equal"], "yes");
 
     let error = |i: usize| rows[i]["error"].as_str().unwrap_or("").to_string();
     assert!(

@@ -21,8 +21,8 @@ use matcalc::engine::equiv::{equiv, Verdict};
 use matcalc::numeric::check_derivative;
 use matcalc::rules::RuleSet;
 use matcalc::shapes::shapes_of;
-use matcalc::syntax::{latex::to_latex, text::to_text};
-use matcalc::{read_expr, read_exprs, Env, Error, Math, Typed};
+use matcalc::syntax::{latex::to_latex, text::to_text_in};
+use matcalc::{read_expr, read_exprs, read_exprs_shaped, Env, Error, Math, Typed};
 
 /// Points tried by the numeric check, its seed and the largest relative error accepted
 /// (the same as `derive --check`).
@@ -321,11 +321,11 @@ fn run_case(case: &Case, rules: &RuleSet, opts: &DeriveOptions) -> Outcome {
     };
     let expected = match &case.expected {
         None => Expected::Absent,
-        Some(x) => compare_expected(case, &d.numerator, x, rules, opts),
+        Some(x) => compare_expected(case, &d.numerator, &env, x, rules, opts),
     };
     Outcome::Derived(Box::new(Derived {
         kind: d.kind.to_string(),
-        derivative: to_text(&d.derivative),
+        derivative: to_text_in(&d.derivative, &env),
         derivative_latex: to_latex(&d.derivative),
         f_latex: to_latex(&f.expr),
         wrt_latex: to_latex(&RecExpr::from(vec![Math::Sym(wrt)])),
@@ -339,14 +339,14 @@ fn run_case(case: &Case, rules: &RuleSet, opts: &DeriveOptions) -> Outcome {
 }
 
 /// The derivative (numerator layout) against the expected text: a proof, a
-/// counterexample, or unknown. The derivative is read back from its text together with
-/// the expected form; when that fails on shapes (an `I` whose size the text leaves to
-/// inference), its e-graph form is compared under the sizes of `f` and the expected
-/// form read together; failing that too, the expected form alone is compared with
-/// finite differences, and a match is reported as unknown.
+/// counterexample, or unknown. The expected form is read together with `f` (so the two
+/// share names and sizes) and against the derivative's shape (so that a bare `I` gets
+/// its size); should that fail, the expected form alone is compared with finite
+/// differences, and a match is reported as unknown.
 fn compare_expected(
     case: &Case,
     numerator: &RecExpr<Math>,
+    env: &Env,
     expected: &str,
     rules: &RuleSet,
     opts: &DeriveOptions,
@@ -354,24 +354,20 @@ fn compare_expected(
     if let Err(e) = read_expr(expected, &case.decls) {
         return Expected::NotEqual(format!("the expected form is bad input: {}", e.headline()));
     }
-    let as_text = to_text(numerator);
-    let by_text = read_two(&as_text, expected, &case.decls)
-        .and_then(|(d, x, env)| equiv(&d, &x, &env, rules, opts));
-    let by_tree = || {
-        let (_, x, env) = read_two(&case.expr, expected, &case.decls)?;
-        let shape = shapes_of(numerator, &env)
+    let compared = || -> Result<_, Error> {
+        let shape = shapes_of(numerator, env)
             .ok()
             .and_then(|s| s.last().copied())
-            .ok_or_else(|| {
-                Error::plain("the derivative has no shape under the expected form's sizes")
-            })?;
+            .ok_or_else(|| Error::plain("the derivative has no shape"))?;
+        let (typed, env2) =
+            read_exprs_shaped(&[&case.expr, expected], &case.decls, &[None, Some(shape)])?;
         let derivative = Typed {
             expr: numerator.clone(),
             shape,
         };
-        equiv(&derivative, &x, &env, rules, opts)
+        equiv(&derivative, &typed[1], &env2, rules, opts)
     };
-    match by_text.or_else(|_| by_tree()) {
+    match compared() {
         Ok(e) => match e.verdict {
             Verdict::Equal { .. } => Expected::Equal,
             Verdict::NotEqual { counterexample } => Expected::NotEqual(format!(

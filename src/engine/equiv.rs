@@ -77,7 +77,7 @@ pub fn equiv(
         MathGraph::new(MathAnalysis::new(env.clone(), None)).with_explanations_enabled();
     let (ia, ib) = (egraph.add_expr(&a.expr), egraph.add_expr(&b.expr));
     egraph.rebuild();
-    let rewrites = rules.rewrites(Phase::Simplify, &opts.without);
+    let rewrites = rules.rewrites(Phase::Prove, &opts.without);
     let goal = move |g: &MathGraph| g.find(ia) == g.find(ib);
     let (mut egraph, stats) = saturate(egraph, &rewrites, &opts.limits, goal);
     let verdict = match raw_proof(&mut egraph, &a.expr, &b.expr) {

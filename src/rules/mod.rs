@@ -26,17 +26,22 @@ pub enum Phase {
     Expand,
     Derive,
     Simplify,
+    /// Proofs of equality only (`equiv`, expected forms): identities such as
+    /// distribution that the presentation search does not need and pays for.
+    Prove,
     /// Every stage.
     Both,
 }
 
 impl Phase {
     /// Whether a rule declared for `self` runs in the stage `stage` (one of Expand,
-    /// Derive, Simplify): expansion rules keep running while deriving.
+    /// Derive, Simplify, Prove): expansion rules keep running while deriving, and
+    /// proofs use the simplification rules too.
     pub fn runs_in(self, stage: Phase) -> bool {
         match self {
             Phase::Both => true,
             Phase::Expand => matches!(stage, Phase::Expand | Phase::Derive),
+            Phase::Simplify => matches!(stage, Phase::Simplify | Phase::Prove),
             other => other == stage,
         }
     }

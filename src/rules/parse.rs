@@ -252,6 +252,7 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
                     "expand" => Phase::Expand,
                     "derive" => Phase::Derive,
                     "simplify" => Phase::Simplify,
+                    "prove" => Phase::Prove,
                     "both" => Phase::Both,
                     other => {
                         return Err(format!("unknown phase `{other}`: derive, simplify or both"))
