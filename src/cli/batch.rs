@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::args::{BatchArgs, BatchFormat};
+use matcalc::catalog::{read_catalog, BadLine, Case};
 use matcalc::engine::derive::{derive, DeriveOptions};
 use matcalc::engine::equiv::{equiv, Verdict};
 use matcalc::numeric::check_derivative;
@@ -29,16 +30,6 @@ use matcalc::{read_expr, read_exprs, read_exprs_shaped, Env, Error, Math, Typed}
 const CHECK_POINTS: usize = 3;
 const CHECK_SEED: u64 = 7;
 const CHECK_TOLERANCE: f64 = 1e-5;
-
-/// One case of the catalog, as read from its line.
-#[derive(Debug, Clone)]
-struct Case {
-    id: String,
-    decls: String,
-    expr: String,
-    wrt: String,
-    expected: Option<String>,
-}
 
 /// The numeric check of a derivative against central finite differences.
 #[derive(Debug, Clone)]
@@ -138,12 +129,7 @@ pub fn run(a: &BatchArgs) -> Result<i32, Error> {
         .map_err(|e| Error::plain(format!("cannot read {}: {e}", a.file.display())))?;
     let rules = super::load_rules(a.engine.rules.as_deref())?;
     let opts = super::derive_options(&a.engine);
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l))
-        .filter(|(_, l)| !l.trim().is_empty())
-        .collect();
+    let lines = read_catalog(&text);
 
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = a.jobs {
@@ -169,8 +155,8 @@ pub fn run(a: &BatchArgs) -> Result<i32, Error> {
     let rows: Vec<Row> = pool.install(|| {
         lines
             .par_iter()
-            .map(|&(line, l)| {
-                let row = run_line(line, l, &rules, &opts);
+            .map(|entry| {
+                let row = run_line(entry, &rules, &opts);
                 progress.inc(1);
                 row
             })
@@ -202,20 +188,21 @@ pub fn run(a: &BatchArgs) -> Result<i32, Error> {
 
 /// Reads, derives and checks one line; never panics out (a panic in the library on
 /// one case becomes that case's failure, and the other cases go on).
-fn run_line(line: usize, text: &str, rules: &RuleSet, opts: &DeriveOptions) -> Row {
+fn run_line(entry: &Result<Case, BadLine>, rules: &RuleSet, opts: &DeriveOptions) -> Row {
     let started = Instant::now();
-    let case = match parse_case(line, text) {
-        Ok(c) => c,
-        Err((id, message)) => {
+    let case = match entry {
+        Ok(c) => c.clone(),
+        Err(BadLine { line, id, message }) => {
+            let line = *line;
             return Row {
                 line,
-                id: id.unwrap_or_else(|| format!("line {line}")),
+                id: id.clone().unwrap_or_else(|| format!("line {line}")),
                 expr: String::new(),
                 wrt: String::new(),
                 expected: None,
                 outcome: Outcome::Failed(format!("line {line}: {message}")),
                 ms: started.elapsed().as_secs_f64() * 1000.0,
-            }
+            };
         }
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -230,7 +217,7 @@ fn run_line(line: usize, text: &str, rules: &RuleSet, opts: &DeriveOptions) -> R
         Outcome::Failed(format!("internal error (a bug in matcalc): {why}"))
     });
     Row {
-        line,
+        line: case.line,
         id: case.id,
         expr: case.expr,
         wrt: case.wrt,
@@ -238,63 +225,6 @@ fn run_line(line: usize, text: &str, rules: &RuleSet, opts: &DeriveOptions) -> R
         outcome,
         ms: started.elapsed().as_secs_f64() * 1000.0,
     }
-}
-
-/// One line as a case, or the id it names (if any) and what is wrong with it.
-fn parse_case(line: usize, text: &str) -> Result<Case, (Option<String>, String)> {
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        // serde's message ends "at line 1 column C": the line is this one.
-        let message = e.to_string();
-        let what = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
-        (
-            None,
-            format!("not valid JSON at column {}: {what}", e.column()),
-        )
-    })?;
-    let Some(obj) = v.as_object() else {
-        return Err((None, "a case must be a JSON object".to_string()));
-    };
-    let id = match obj.get("id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => return Err((None, "`id` must be a string".to_string())),
-    };
-    let text_field =
-        |key: &str, required: bool| -> Result<Option<String>, (Option<String>, String)> {
-            match obj.get(key) {
-                None | Some(Value::Null) if required => {
-                    Err((id.clone(), format!("the case has no `{key}`")))
-                }
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err((id.clone(), format!("`{key}` must be a string"))),
-            }
-        };
-    let expr = text_field("expr", true)?.unwrap_or_default();
-    let wrt = text_field("wrt", true)?
-        .unwrap_or_default()
-        .trim()
-        .to_string();
-    let decls = text_field("decls", false)?.unwrap_or_default();
-    let expected = text_field("expected", false)?.filter(|e| !e.trim().is_empty());
-    if wrt.contains(',') {
-        return Err((
-            id,
-            format!("`wrt` names one variable per case, not `{wrt}`"),
-        ));
-    }
-    Ok(Case {
-        id: id.unwrap_or_else(|| format!("line {line}")),
-        decls,
-        expr,
-        wrt,
-        expected,
-    })
 }
 
 fn run_case(case: &Case, rules: &RuleSet, opts: &DeriveOptions) -> Outcome {
