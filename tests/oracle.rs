@@ -2,7 +2,6 @@
 //! agree with finite differences, and wrong derivatives must be caught.
 
 use egg::{RecExpr, Symbol};
-use serde_json::Value;
 
 use matcalc::lang::Math;
 use matcalc::numeric::{
@@ -10,41 +9,8 @@ use matcalc::numeric::{
 };
 use matcalc::{read_exprs, Env};
 
-const CATALOG: &str = include_str!("cases/catalog.jsonl");
-
-struct Case {
-    id: String,
-    decls: String,
-    expr: String,
-    wrt: String,
-    expected: String,
-    kind: String,
-}
-
-fn field(v: &Value, key: &str) -> String {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("catalog line lacks `{key}`: {v}"))
-        .to_string()
-}
-
-fn cases() -> Vec<Case> {
-    CATALOG
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).expect("catalog lines are JSON");
-            Case {
-                id: field(&v, "id"),
-                decls: field(&v, "decls"),
-                expr: field(&v, "expr"),
-                wrt: field(&v, "wrt"),
-                expected: field(&v, "expected_text"),
-                kind: field(&v, "kind"),
-            }
-        })
-        .collect()
-}
+mod common;
+use common::catalog::catalog as cases;
 
 fn read(f: &str, d: &str, decls: &str) -> (RecExpr<Math>, RecExpr<Math>, Env) {
     let (mut t, env) =

@@ -3,37 +3,9 @@
 
 use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text};
 use matcalc::{read_exprs, Env, Typed};
-use serde_json::Value;
 
-const CATALOG: &str = include_str!("cases/catalog.jsonl");
-
-struct Case {
-    id: String,
-    decls: String,
-    expr: String,
-    expected: String,
-}
-
-fn cases() -> Vec<Case> {
-    let field = |v: &Value, k: &str| -> String {
-        v[k].as_str()
-            .unwrap_or_else(|| panic!("catalog line without `{k}`: {v}"))
-            .to_string()
-    };
-    CATALOG
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).expect("catalog lines are JSON");
-            Case {
-                id: field(&v, "id"),
-                decls: field(&v, "decls"),
-                expr: field(&v, "expr"),
-                expected: field(&v, "expected_text"),
-            }
-        })
-        .collect()
-}
+mod common;
+use common::catalog::catalog as cases;
 
 /// The three printed forms of one expression, as snapshot lines.
 fn forms(label: &str, src: &str, typed: &Typed, env: &Env) -> String {

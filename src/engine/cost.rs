@@ -9,23 +9,13 @@ use egg::{CostFunction, Id, Language};
 
 use super::analysis::MathGraph;
 use crate::lang::{Math, ShapedConst};
-
-/// How tightly a printed node binds; the text printer's precedence levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Binding {
-    Sum,
-    Product,
-    Unary,
-    Power,
-    Postfix,
-    Atom,
-}
+use crate::syntax::prec::Prec;
 
 /// The value to minimise, then the printed node's binding (for the parent's parentheses).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Cost {
     pub value: f64,
-    pub binding: Binding,
+    pub binding: Prec,
     /// The printed node is a `diag(v)` (for the Hadamard habit below).
     pub diagonal: bool,
 }
@@ -68,16 +58,16 @@ impl<'a> PresentationCost<'a> {
     }
 }
 
-fn binding_of(node: &Math) -> Binding {
+fn binding_of(node: &Math) -> Prec {
     use Math::*;
     match node {
-        Add(_) | Sub(_) => Binding::Sum,
-        Mul(_) | HMul(_) | HDiv(_) => Binding::Product,
-        Neg(_) => Binding::Unary,
-        Num(n) if n.value() < 0.0 => Binding::Unary,
-        Pow(_) => Binding::Power,
-        Trans(_) => Binding::Postfix,
-        _ => Binding::Atom,
+        Add(_) | Sub(_) => Prec::Add,
+        Mul(_) | HMul(_) | HDiv(_) => Prec::Mul,
+        Neg(_) => Prec::Unary,
+        Num(n) if n.value() < 0.0 => Prec::Unary,
+        Pow(_) => Prec::Pow,
+        Trans(_) => Prec::Postfix,
+        _ => Prec::Atom,
     }
 }
 
@@ -90,7 +80,7 @@ impl CostFunction<Math> for PresentationCost<'_> {
     {
         use Math::*;
         let binding = binding_of(enode);
-        let child = |costs: &mut C, id: Id, need: Binding| {
+        let child = |costs: &mut C, id: Id, need: Prec| {
             let c = costs(id);
             c.value + if c.binding < need { PARENS } else { 0.0 }
         };
@@ -112,8 +102,8 @@ impl CostFunction<Math> for PresentationCost<'_> {
                 OPERATOR
                     + constant_first
                     + self.swapped(*a, *b)
-                    + child(&mut costs, *a, Binding::Sum)
-                    + child(&mut costs, *b, Binding::Product)
+                    + child(&mut costs, *a, Prec::Add)
+                    + child(&mut costs, *b, Prec::Mul)
             }
             Mul([a, b]) => {
                 let scalar_last = {
@@ -125,7 +115,7 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     }
                 };
                 // `a*-b` reads badly: the sign belongs in front of the product.
-                let negated_right = if costs(*b).binding == Binding::Unary {
+                let negated_right = if costs(*b).binding == Prec::Unary {
                     PARENS
                 } else {
                     0.0
@@ -146,23 +136,19 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + number_last
                     + negated_right
                     + diagonal
-                    + child(&mut costs, *a, Binding::Product)
-                    + child(&mut costs, *b, Binding::Unary)
+                    + child(&mut costs, *a, Prec::Mul)
+                    + child(&mut costs, *b, Prec::Unary)
             }
             HMul([a, b]) | HDiv([a, b]) => {
-                OPERATOR
-                    + child(&mut costs, *a, Binding::Product)
-                    + child(&mut costs, *b, Binding::Unary)
+                OPERATOR + child(&mut costs, *a, Prec::Mul) + child(&mut costs, *b, Prec::Unary)
             }
-            Neg(a) => OPERATOR + child(&mut costs, *a, Binding::Unary),
+            Neg(a) => OPERATOR + child(&mut costs, *a, Prec::Unary),
             Pow([a, b]) => {
-                OPERATOR
-                    + child(&mut costs, *a, Binding::Postfix)
-                    + child(&mut costs, *b, Binding::Unary)
+                OPERATOR + child(&mut costs, *a, Prec::Postfix) + child(&mut costs, *b, Prec::Unary)
             }
             Trans(a) => {
                 let c = costs(*a);
-                let compound = if c.binding < Binding::Atom {
+                let compound = if c.binding < Prec::Atom {
                     COMPOUND_TRANSPOSE
                 } else {
                     0.0
@@ -170,7 +156,7 @@ impl CostFunction<Math> for PresentationCost<'_> {
                 OPERATOR
                     + compound
                     + c.value
-                    + if c.binding < Binding::Postfix {
+                    + if c.binding < Prec::Postfix {
                         PARENS
                     } else {
                         0.0

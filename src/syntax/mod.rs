@@ -10,6 +10,7 @@ pub mod latex;
 pub mod lexer;
 pub mod numpy;
 pub mod parser;
+pub mod prec;
 pub mod text;
 
 pub use ast::{Expr, ExprKind, Span};

@@ -5,22 +5,11 @@
 use egg::{Id, RecExpr};
 use indexmap::IndexMap;
 
+use super::prec::Prec;
 use crate::dim::{dim_mul, Dim, Shape};
 use crate::env::Env;
 use crate::lang::{Math, ShapeFault, ShapedConst};
 use crate::shapes::shapes_of;
-
-/// Python's binding strength, loosest first (`**` binds tighter than unary `-` on its
-/// left and reads a unary operand on its right, like ours).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Prec {
-    Add,
-    Mul,
-    Unary,
-    Pow,
-    Postfix,
-    Atom,
-}
 
 /// Names that cannot be Python variables next to `np`.
 const RESERVED: &[&str] = &[

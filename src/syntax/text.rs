@@ -3,19 +3,9 @@
 
 use egg::{Id, RecExpr};
 
+use super::prec::Prec;
 use crate::env::Env;
 use crate::lang::{Math, ShapedConst};
-
-/// Binding strength, loosest first, exactly as the parser climbs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Prec {
-    Add,
-    Mul,
-    Unary,
-    Pow,
-    Postfix,
-    Atom,
-}
 
 /// The whole expression (its root is the last node); empty for an empty `RecExpr`.
 pub fn to_text(expr: &RecExpr<Math>) -> String {
