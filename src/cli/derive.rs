@@ -157,6 +157,9 @@ fn json_of(
             "iterations": d.saturation.iterations,
             "stop": d.saturation.stop.to_string(),
             "simplify_nodes": d.simplification.nodes,
+            "simplify_iterations": d.simplification.iterations,
+            "simplify_stop": d.simplification.stop.to_string(),
+            "derive_ms": d.saturation.ms,
             "ms": d.saturation.ms + d.simplification.ms,
         },
     });

@@ -36,7 +36,7 @@ pub fn simplify(
     }
     let transposed = want_transpose.then(|| egraph.add(Math::Trans(root)));
     egraph.rebuild();
-    let (egraph, stats) = saturate(egraph, rules, limits, |_| false);
+    let (egraph, stats) = saturate(egraph, rules, limits, settled(root));
     let mut cost = PresentationCost::new(&egraph);
     cost.preferred = orders
         .iter()
@@ -68,4 +68,27 @@ fn add_noting_orders(
     ids.last()
         .copied()
         .unwrap_or_else(|| egraph.add(Math::zero(crate::dim::Shape::scalar())))
+}
+
+/// Iterations without a better presentation after which the search stops: the graph
+/// keeps growing, but the form that would be printed has settled.
+const PATIENCE: usize = 3;
+
+/// A goal for the simplification: the best presentation of `root` has not improved for
+/// `PATIENCE` iterations.
+fn settled(root: Id) -> impl Fn(&MathGraph) -> bool + 'static {
+    let best = std::cell::Cell::new(f64::INFINITY);
+    let stale = std::cell::Cell::new(0usize);
+    move |g: &MathGraph| {
+        let cost = Extractor::new(g, PresentationCost::new(g))
+            .find_best_cost(g.find(root))
+            .value;
+        if cost < best.get() - 1e-9 {
+            best.set(cost);
+            stale.set(0);
+        } else {
+            stale.set(stale.get() + 1);
+        }
+        stale.get() >= PATIENCE
+    }
 }
