@@ -43,7 +43,7 @@ fn function() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
     #[test]
     fn matrix_valued_jacobians_agree_with_finite_differences(f in function()) {
         let rules = RuleSet::builtin().expect("the built-in rules load");
