@@ -490,6 +490,19 @@ impl<'a> Checker<'a> {
                 };
                 (Self::push(nodes, done(m)), shape)
             }
+            // `a / s` divides by a scalar; it is read as the elementwise `a ./ s`.
+            BinOp::Div => {
+                let shape = if self.is_scalar(&sb) {
+                    sa
+                } else {
+                    let (x, y) = (self.operand(a, &sa), self.operand(b, &sb));
+                    self.error(
+                        format!("cannot divide {x} by {y}: `/` divides by a scalar (use `./` elementwise, or inv(…))"),
+                        span,
+                    )
+                };
+                (Self::push(nodes, done(Math::HDiv([ia, ib]))), shape)
+            }
             BinOp::Pow => self.check_pow(a, b, (ia, sa), (ib, sb), span, nodes),
         }
     }

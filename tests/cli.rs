@@ -61,6 +61,12 @@ fn the_textbook_examples() {
     );
     assert_eq!(derive("norm2(W*x + b)^2", "W", &[]), "2*x*(W*x + b)'");
     assert_eq!(derive("A*X*B", "X", &[]), "kron(B', A)");
+    // Division by a scalar, and an expression that starts with a minus sign.
+    assert_eq!(
+        derive("x'*S*x/2", "x", &["--let", "S: symmetric(n)"]),
+        "x'*S"
+    );
+    assert_eq!(derive("-x'*x", "x", &[]), "-2*x'");
     assert_eq!(
         derive("inv(X)", "X", &["--format", "latex"]),
         "-\\left(X^{-\\top} \\otimes X^{-1}\\right)"

@@ -57,7 +57,9 @@ pub enum EquivFormat {
 
 #[derive(clap::Args, Debug)]
 pub struct EquivArgs {
+    #[arg(allow_hyphen_values = true)]
     pub expr1: String,
+    #[arg(allow_hyphen_values = true)]
     pub expr2: String,
     #[arg(long = "let", default_value = "")]
     pub decls: String,
@@ -129,6 +131,7 @@ pub enum LayoutArg {
 #[derive(clap::Args, Debug)]
 pub struct ShowArgs {
     /// The expression, e.g. "x'*A*x".
+    #[arg(allow_hyphen_values = true)]
     pub expr: String,
     /// Declarations, e.g. "A: matrix(m,n); x: vector(n); s: scalar".
     #[arg(long = "let", default_value = "")]
@@ -140,6 +143,7 @@ pub struct ShowArgs {
 #[derive(clap::Args, Debug)]
 pub struct DeriveArgs {
     /// The expression to differentiate.
+    #[arg(allow_hyphen_values = true)]
     pub expr: String,
     /// The variable(s), comma-separated.
     #[arg(long, value_delimiter = ',', required = true)]

@@ -23,6 +23,8 @@ pub enum BinOp {
     Mul,
     HMul,
     HDiv,
+    /// `a / s`: division by a scalar.
+    Div,
     Pow,
 }
 
@@ -34,6 +36,7 @@ impl BinOp {
             BinOp::Mul => "*",
             BinOp::HMul => ".*",
             BinOp::HDiv => "./",
+            BinOp::Div => "/",
             BinOp::Pow => "^",
         }
     }

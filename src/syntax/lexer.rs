@@ -12,6 +12,7 @@ pub enum Tok {
     Star,
     DotStar,
     DotSlash,
+    Slash,
     Caret,
     Quote,
     LParen,
@@ -31,6 +32,7 @@ impl Tok {
             Tok::Star => "`*`".into(),
             Tok::DotStar => "`.*`".into(),
             Tok::DotSlash => "`./`".into(),
+            Tok::Slash => "`/`".into(),
             Tok::Caret => "`^`".into(),
             Tok::Quote => "`'`".into(),
             Tok::LParen => "`(`".into(),
@@ -80,6 +82,7 @@ pub fn lex(src: &str) -> (Vec<(Tok, Span)>, Vec<Diagnostic>) {
             ('+', _) => (Some(Tok::Plus), 1),
             ('-', _) => (Some(Tok::Minus), 1),
             ('*', _) => (Some(Tok::Star), 1),
+            ('/', _) => (Some(Tok::Slash), 1),
             ('^', _) => (Some(Tok::Caret), 1),
             ('\'', _) => (Some(Tok::Quote), 1),
             ('(', _) => (Some(Tok::LParen), 1),
@@ -102,7 +105,6 @@ pub fn lex(src: &str) -> (Vec<(Tok, Span)>, Vec<Diagnostic>) {
 
 fn unexpected_char_message(c: char) -> String {
     let hint = match c {
-        '/' => " (division is elementwise: write `./`)",
         '×' | '·' => " (write `*` for a product)",
         '⊙' | '∘' => " (write `.*` for the Hadamard product)",
         '⊗' => " (write `kron(A, B)`)",

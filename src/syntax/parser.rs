@@ -1,5 +1,5 @@
 //! Recursive descent over SPEC §1's precedence table, loosest first:
-//! `+ -` ; `* .* ./` (left-associative) ; unary `-` ; `^` (right-associative) ;
+//! `+ -` ; `* / .* ./` (left-associative) ; unary `-` ; `^` (right-associative) ;
 //! postfix `'` ; atoms and calls.
 
 use super::ast::{BinOp, Expr, ExprKind, Span};
@@ -121,6 +121,7 @@ impl Parser {
                 Tok::Star => BinOp::Mul,
                 Tok::DotStar => BinOp::HMul,
                 Tok::DotSlash => BinOp::HDiv,
+                Tok::Slash => BinOp::Div,
                 _ => return Ok(lhs),
             };
             let d = self.depth;
