@@ -7,7 +7,7 @@ use crate::engine::analysis::{Data, MathGraph};
 use crate::lang::{Math, ShapedConst};
 
 /// One condition: a predicate over the classes bound to its variables (and, for
-/// `uncollected`, over the matched class itself).
+/// `uncollected` and `not-scalar-term`, over the matched class itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     pub name: String,
@@ -45,6 +45,11 @@ pub const CONDITIONS: &[(&str, isize, &str)] = &[
         -1,
         "(no variables) the matched term is not yet in a collected form (lin, jac, jacv)",
     ),
+    (
+        "not-scalar-term",
+        -1,
+        "(no variables) the matched term is not a scalar",
+    ),
 ];
 
 impl Condition {
@@ -57,8 +62,10 @@ impl Condition {
     }
 
     pub fn check(&self, egraph: &MathGraph, eclass: Id, subst: &Subst) -> bool {
-        if self.name == "uncollected" {
-            return !egraph[eclass].data.collected;
+        match self.name.as_str() {
+            "uncollected" => return !egraph[eclass].data.collected,
+            "not-scalar-term" => return !egraph[eclass].data.shape.is_scalar(),
+            _ => {}
         }
         let Some(ids) = self
             .vars
