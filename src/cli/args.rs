@@ -47,6 +47,10 @@ pub struct EngineArgs {
     /// Most milliseconds for one saturation.
     #[arg(long, default_value_t = 5_000)]
     pub time_limit_ms: u64,
+    /// Most matches of one rule applied in one iteration (egg's back-off scheduler
+    /// bans a rule that exceeds it for a while): bounds the work inside an iteration.
+    #[arg(long, default_value_t = 2_000)]
+    pub match_limit: usize,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

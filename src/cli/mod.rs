@@ -68,7 +68,7 @@ pub fn derive_options(e: &EngineArgs) -> DeriveOptions {
             nodes: e.node_limit,
             iterations: e.iter_limit,
             time: Duration::from_millis(e.time_limit_ms),
-            ..Limits::default()
+            match_limit: e.match_limit,
         },
         without: e.without.clone(),
         ..DeriveOptions::default()
