@@ -212,11 +212,15 @@ impl<'a> Checker<'a> {
             (Term::Known(x), Term::Known(y)) => x == y,
             // A product of a known size and an unknown one, against a known size: the
             // unknown one is the quotient (kron(a', I) of a known shape sizes its I).
-            (Term::Prod(p, q), Term::Known(k)) | (Term::Known(k), Term::Prod(p, q))
-                if self.quotient(&p, &q, k).is_some() =>
-            {
-                let (unknown, size) = self.quotient(&p, &q, k).unwrap_or((Term::Known(k), k));
-                self.unify(&unknown, &Term::Known(size))
+            (Term::Prod(p, q), Term::Known(k)) | (Term::Known(k), Term::Prod(p, q)) => {
+                match self.quotient(&p, &q, k) {
+                    Some((unknown, size)) => self.unify(&unknown, &Term::Known(size)),
+                    None => {
+                        let d = Diagnostic::new(String::new(), self.at).in_input(self.input);
+                        self.deferred.push((Term::Prod(p, q), Term::Known(k), d));
+                        true
+                    }
+                }
             }
             (a, b) => {
                 // A product against something not yet known: decide once all is named.
