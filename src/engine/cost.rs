@@ -18,6 +18,8 @@ pub struct Cost {
     pub binding: Prec,
     /// The printed node is a `diag(v)` (for the Hadamard habit below).
     pub diagonal: bool,
+    /// The printed node is an identity `I` (or a multiple of one).
+    pub eye: bool,
 }
 
 const OPERATOR: f64 = 1.0;
@@ -30,6 +32,9 @@ const SWAPPED: f64 = 0.01;
 /// `M*diag(v)` where `(M' .* v)'`-style Hadamard forms exist: textbooks write the
 /// gradient of a scalar with Hadamard products and keep `diag` for Jacobians.
 const DIAGONAL_PRODUCT: f64 = 0.9;
+/// `I .* A` reads as "the diagonal of A", and `diag(diag(A))` says so (and other
+/// tools, which cannot size a bare `I` inside `.*`, can evaluate it).
+const EYE_HADAMARD: f64 = 1.5;
 
 /// The presentation cost; it reads shapes from the graph (to see scalars).
 pub struct PresentationCost<'a> {
@@ -140,7 +145,16 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + child(&mut costs, *b, Prec::Unary)
             }
             HMul([a, b]) | HDiv([a, b]) => {
-                OPERATOR + child(&mut costs, *a, Prec::Mul) + child(&mut costs, *b, Prec::Unary)
+                let eye = if costs(*a).eye || costs(*b).eye {
+                    EYE_HADAMARD
+                } else {
+                    0.0
+                };
+                OPERATOR
+                    + eye
+                    + self.swapped(*a, *b)
+                    + child(&mut costs, *a, Prec::Mul)
+                    + child(&mut costs, *b, Prec::Unary)
             }
             Neg(a) => OPERATOR + child(&mut costs, *a, Prec::Unary),
             Pow([a, b]) => {
@@ -169,6 +183,15 @@ impl CostFunction<Math> for PresentationCost<'_> {
             value,
             binding,
             diagonal: matches!(enode, Diag(_)),
+            eye: match enode {
+                Const(ShapedConst::Eye(_)) => true,
+                // A multiple of the identity is still "I" to the reader.
+                Mul([a, b]) => {
+                    let scalar = |id: &Id| self.egraph[*id].data.shape.is_scalar();
+                    (costs(*a).eye && scalar(b)) || (costs(*b).eye && scalar(a))
+                }
+                _ => false,
+            },
         }
     }
 }
