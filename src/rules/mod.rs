@@ -65,20 +65,28 @@ pub struct Rule {
     pub line: usize,
     /// A rule that only moves terms around; proofs fold it into the step it serves.
     pub bookkeeping: bool,
+    /// The egg rewrite, built once when the file is read.
+    pub rewrite: Rewrite<Math, MathAnalysis>,
 }
 
 impl Rule {
-    pub fn to_rewrite(&self) -> Rewrite<Math, MathAnalysis> {
+    /// The egg rewrite for a rule's parts; `Err` names what egg refused (an unbound
+    /// variable), which the rule-file reader reports with the rule's position.
+    pub fn build_rewrite(
+        name: &str,
+        lhs: &Pattern<Math>,
+        rhs: &Template,
+        conditions: &[Condition],
+    ) -> Result<Rewrite<Math, MathAnalysis>, String> {
         let applier = RuleApplier {
-            template: self.rhs.clone(),
-            conditions: self.conditions.clone(),
+            template: rhs.clone(),
+            conditions: conditions.to_vec(),
         };
-        // Variables were checked when the file was read, so this cannot fail; a
-        // failure still surfaces as an error, never a panic.
-        Rewrite::new(self.name.as_str(), self.lhs.clone(), applier).unwrap_or_else(|_| {
-            Rewrite::new("invalid", self.lhs.clone(), self.lhs.clone())
-                .expect("a pattern rewrites to itself")
-        })
+        Rewrite::new(name, lhs.clone(), applier)
+    }
+
+    pub fn to_rewrite(&self) -> Rewrite<Math, MathAnalysis> {
+        self.rewrite.clone()
     }
 }
 

@@ -357,7 +357,10 @@ fn read_rule(
                 ));
             }
         }
+        let rewrite = Rule::build_rewrite(&name, &pattern, &template, &opts.conditions)
+            .map_err(|e| format!("rule `{name}`: {e}"))?;
         Ok(Rule {
+            rewrite,
             name,
             family: family.to_string(),
             lhs: pattern,
