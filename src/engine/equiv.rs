@@ -11,7 +11,7 @@ use super::saturate::{saturate, RunStats, Stop};
 use crate::env::Env;
 use crate::error::Error;
 use crate::lang::Math;
-use crate::numeric::{eval, rel_err, try_random_point, Mat, Point};
+use crate::numeric::{eval, rel_err, try_random_point, try_random_point_reversed, Mat, Point};
 use crate::rules::{Phase, RuleSet};
 use crate::typecheck::Typed;
 
@@ -100,12 +100,19 @@ pub fn equiv(
 fn numeric_comparison(a: &Typed, b: &Typed, env: &Env) -> Result<usize, Box<Counterexample>> {
     let extra = dims_of(&[&a.expr, &b.expr]);
     let mut agreed = 0;
-    for seed in 0..POINTS as u64 * 2 {
+    for seed in 0..POINTS as u64 * 4 {
         if agreed == POINTS {
             break;
         }
+        // Entries of either sign or positive, sizes in either order (X'X is singular
+        // when X is wide): a side undefined at one point is tried at another.
         let positive = seed % 2 == 1;
-        let Ok(point) = try_random_point(env, &extra, 100 + seed, positive) else {
+        let drawn = if seed % 4 < 2 {
+            try_random_point(env, &extra, 100 + seed, positive)
+        } else {
+            try_random_point_reversed(env, &extra, 100 + seed, positive)
+        };
+        let Ok(point) = drawn else {
             continue;
         };
         let (Ok(left), Ok(right)) = (eval(&a.expr, &point), eval(&b.expr, &point)) else {
