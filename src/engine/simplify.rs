@@ -71,11 +71,13 @@ fn add_noting_orders(
 }
 
 /// Iterations without a better presentation after which the search stops: the graph
-/// keeps growing, but the form that would be printed has settled.
+/// keeps growing, but the form that would be printed has settled. A small graph is
+/// cheap to saturate and may still find a better form late, so it always runs on.
 const PATIENCE: usize = 3;
+const SMALL_GRAPH: usize = 500;
 
 /// A goal for the simplification: the best presentation of `root` has not improved for
-/// `PATIENCE` iterations.
+/// `PATIENCE` iterations, in a graph past `SMALL_GRAPH` nodes.
 fn settled(root: Id) -> impl Fn(&MathGraph) -> bool + 'static {
     let best = std::cell::Cell::new(f64::INFINITY);
     let stale = std::cell::Cell::new(0usize);
@@ -89,6 +91,6 @@ fn settled(root: Id) -> impl Fn(&MathGraph) -> bool + 'static {
         } else {
             stale.set(stale.get() + 1);
         }
-        stale.get() >= PATIENCE
+        stale.get() >= PATIENCE && g.total_number_of_nodes() > SMALL_GRAPH
     }
 }
