@@ -67,3 +67,26 @@ impl fmt::Display for Kind {
         write!(f, "{}-by-{}", self.f.name(), self.x.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dim::Dim;
+
+    #[test]
+    fn kind_names_follow_the_shapes() {
+        let (s, v, m) = (
+            Shape::scalar(),
+            Shape::new(Dim::new("n"), Dim::one()),
+            Shape::new(Dim::new("m"), Dim::new("n")),
+        );
+        assert_eq!(Kind::of(s, m).to_string(), "scalar-by-matrix");
+        assert_eq!(Kind::of(v, v).to_string(), "vector-by-vector");
+        assert_eq!(Kind::of(m, s).to_string(), "matrix-by-scalar");
+        // A row vector counts as a matrix.
+        assert_eq!(Kind::of(v.transposed(), v).to_string(), "matrix-by-vector");
+        assert_eq!(Kind::of(m, m).to_string(), "matrix-by-matrix");
+        assert_eq!(Kind::of(v, s).form(), Form::Jacobian);
+        assert_eq!(Kind::of(m, v).form(), Form::VecJacobian);
+    }
+}

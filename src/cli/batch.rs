@@ -19,17 +19,11 @@ use super::args::{BatchArgs, BatchFormat};
 use matcalc::catalog::{read_catalog, BadLine, Case};
 use matcalc::engine::derive::{derive, DeriveOptions};
 use matcalc::engine::equiv::{equiv, Verdict};
-use matcalc::numeric::check_derivative;
+use matcalc::numeric::{check_derivative, CHECK_POINTS, CHECK_SEED};
 use matcalc::rules::RuleSet;
 use matcalc::shapes::shapes_of;
 use matcalc::syntax::{latex::to_latex, text::to_text_in};
 use matcalc::{read_expr, read_exprs, read_exprs_shaped, Env, Error, Math, Typed};
-
-/// Points tried by the numeric check, its seed and the largest relative error accepted
-/// (the same as `derive --check`).
-const CHECK_POINTS: usize = 3;
-const CHECK_SEED: u64 = 7;
-const CHECK_TOLERANCE: f64 = 1e-5;
 
 /// The numeric check of a derivative against central finite differences.
 #[derive(Debug, Clone)]
@@ -241,7 +235,7 @@ fn run_case(case: &Case, rules: &RuleSet, opts: &DeriveOptions) -> Outcome {
         Err(e) => return Outcome::Failed(e.headline()),
     };
     let check = match check_derivative(&f.expr, &d.numerator, &env, wrt, CHECK_POINTS, CHECK_SEED) {
-        Ok(r) if r.max_rel_err <= CHECK_TOLERANCE => Check::Passed {
+        Ok(r) if r.passed() => Check::Passed {
             max_rel_err: r.max_rel_err,
         },
         Ok(r) => Check::Wrong {
@@ -331,7 +325,7 @@ fn numeric_expected(case: &Case, expected: &str) -> Expected {
         return Expected::Unknown("the two forms could not be compared".to_string());
     };
     match check_derivative(&f.expr, &x.expr, &env, wrt, CHECK_POINTS, CHECK_SEED) {
-        Ok(r) if r.max_rel_err <= CHECK_TOLERANCE => Expected::Unknown(
+        Ok(r) if r.passed() => Expected::Unknown(
             "the shapes could not be matched for a proof, but the expected form agrees with finite differences"
                 .to_string(),
         ),

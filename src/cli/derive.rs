@@ -8,13 +8,9 @@ use super::json::shape_json;
 use super::proof::{proof_json, proof_latex, proof_lines};
 use matcalc::engine::derive::{derive, Derivation, DeriveOptions, Layout};
 use matcalc::engine::explain::Step;
-use matcalc::numeric::check_derivative;
+use matcalc::numeric::{check_derivative, CHECK_POINTS, CHECK_SEED};
 use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text, text::to_text_in};
 use matcalc::{read_expr, Error};
-
-/// Points tried by `--check`, and the largest relative error accepted.
-const CHECK_POINTS: usize = 3;
-const CHECK_TOLERANCE: f64 = 1e-5;
 
 pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
     let rules = super::load_rules(a.engine.rules.as_deref())?;
@@ -40,9 +36,16 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
         let wrt = Symbol::from(w.as_str());
         let d = derive(&typed, &env, wrt, &rules, &opts)?;
         let check = if a.check {
-            let r = check_derivative(&typed.expr, &d.numerator, &env, wrt, CHECK_POINTS, 7)
-                .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
-            if r.max_rel_err.is_nan() || r.max_rel_err > CHECK_TOLERANCE {
+            let r = check_derivative(
+                &typed.expr,
+                &d.numerator,
+                &env,
+                wrt,
+                CHECK_POINTS,
+                CHECK_SEED,
+            )
+            .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
+            if !r.passed() {
                 code = 1;
             }
             Some(r)
@@ -99,11 +102,7 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
                     println!("{body}");
                 }
                 if let Some(r) = check {
-                    let verdict = if r.max_rel_err <= CHECK_TOLERANCE {
-                        "ok"
-                    } else {
-                        "FAILED"
-                    };
+                    let verdict = if r.passed() { "ok" } else { "FAILED" };
                     println!(
                         "check {verdict}: {} points, largest relative error {:.1e}",
                         r.points, r.max_rel_err
@@ -164,7 +163,7 @@ fn json_of(
         },
     });
     if let Some(r) = check {
-        v["check"] = json!({ "points": r.points, "max_rel_err": r.max_rel_err, "ok": r.max_rel_err <= CHECK_TOLERANCE });
+        v["check"] = json!({ "points": r.points, "max_rel_err": r.max_rel_err, "ok": r.passed() });
     }
     v
 }

@@ -55,11 +55,19 @@ impl<'a> PresentationCost<'a> {
     /// A small charge for writing `b + a` where the input wrote `a + b`.
     fn swapped(&self, a: Id, b: Id) -> f64 {
         let (a, b) = (self.egraph.find(a), self.egraph.find(b));
-        if self.preferred.contains(&(b, a)) && !self.preferred.contains(&(a, b)) {
-            SWAPPED
-        } else {
-            0.0
-        }
+        charge(
+            self.preferred.contains(&(b, a)) && !self.preferred.contains(&(a, b)),
+            SWAPPED,
+        )
+    }
+}
+
+/// `amount` when `on`, else nothing: one habit of presentation, priced.
+fn charge(on: bool, amount: f64) -> f64 {
+    if on {
+        amount
+    } else {
+        0.0
     }
 }
 
@@ -92,17 +100,13 @@ impl CostFunction<Math> for PresentationCost<'_> {
         let value = match enode {
             Num(_) => LEAF / 2.0,
             Sym(_) => LEAF,
-            Const(ShapedConst::Ones(_)) | Const(_) => LEAF,
+            Const(_) => LEAF,
             D(_) | Lin(_) | Jac(_) | JacVec(_) => {
                 DIFFERENTIAL + enode.fold(0.0, |acc, id| acc + costs(id).value)
             }
             Add([a, b]) | Sub([a, b]) => {
                 // Constants go last in a sum: `2*s + 3`, not `3 + 2*s`.
-                let constant_first = if self.egraph[*a].data.num.is_some() {
-                    SCALAR_LAST
-                } else {
-                    0.0
-                };
+                let constant_first = charge(self.egraph[*a].data.num.is_some(), SCALAR_LAST);
                 // Left-associative: the right operand binds one level tighter.
                 OPERATOR
                     + constant_first
@@ -111,31 +115,13 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + child(&mut costs, *b, Prec::Mul)
             }
             Mul([a, b]) => {
-                let scalar_last = {
-                    let (sa, sb) = (self.egraph[*a].data.shape, self.egraph[*b].data.shape);
-                    if sb.is_scalar() && !sa.is_scalar() {
-                        SCALAR_LAST
-                    } else {
-                        0.0
-                    }
-                };
+                let (da, db) = (&self.egraph[*a].data, &self.egraph[*b].data);
+                let scalar_last =
+                    charge(db.shape.is_scalar() && !da.shape.is_scalar(), SCALAR_LAST);
+                let number_last = charge(db.num.is_some() && da.num.is_none(), SCALAR_LAST);
                 // `a*-b` reads badly: the sign belongs in front of the product.
-                let negated_right = if costs(*b).binding == Prec::Unary {
-                    PARENS
-                } else {
-                    0.0
-                };
-                let number_last =
-                    if self.egraph[*b].data.num.is_some() && self.egraph[*a].data.num.is_none() {
-                        SCALAR_LAST
-                    } else {
-                        0.0
-                    };
-                let diagonal = if costs(*a).diagonal || costs(*b).diagonal {
-                    DIAGONAL_PRODUCT
-                } else {
-                    0.0
-                };
+                let negated_right = charge(costs(*b).binding == Prec::Unary, PARENS);
+                let diagonal = charge(costs(*a).diagonal || costs(*b).diagonal, DIAGONAL_PRODUCT);
                 OPERATOR
                     + scalar_last
                     + number_last
@@ -145,11 +131,7 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + child(&mut costs, *b, Prec::Unary)
             }
             HMul([a, b]) | HDiv([a, b]) => {
-                let eye = if costs(*a).eye || costs(*b).eye {
-                    EYE_HADAMARD
-                } else {
-                    0.0
-                };
+                let eye = charge(costs(*a).eye || costs(*b).eye, EYE_HADAMARD);
                 OPERATOR
                     + eye
                     + self.swapped(*a, *b)
@@ -162,19 +144,11 @@ impl CostFunction<Math> for PresentationCost<'_> {
             }
             Trans(a) => {
                 let c = costs(*a);
-                let compound = if c.binding < Prec::Atom {
-                    COMPOUND_TRANSPOSE
-                } else {
-                    0.0
-                };
+                // The order of the terms matters for ties between equal forms.
                 OPERATOR
-                    + compound
+                    + charge(c.binding < Prec::Atom, COMPOUND_TRANSPOSE)
                     + c.value
-                    + if c.binding < Prec::Postfix {
-                        PARENS
-                    } else {
-                        0.0
-                    }
+                    + charge(c.binding < Prec::Postfix, PARENS)
             }
             // Calls: their arguments are parenthesised anyway.
             _ => OPERATOR + enode.fold(0.0, |acc, id| acc + costs(id).value),

@@ -12,11 +12,25 @@ use crate::env::Env;
 use crate::lang::{Math, ShapedConst};
 use crate::shapes::shapes_of;
 
+/// What `--check`, `batch` and ablation use: points tried, the seed of the first, and
+/// the largest relative error that still counts as agreement (central differences are
+/// good to about 1e-9 here; 1e-5 leaves room for ill-conditioned points).
+pub const CHECK_POINTS: usize = 3;
+pub const CHECK_SEED: u64 = 7;
+pub const CHECK_TOLERANCE: f64 = 1e-5;
+
 /// How many points were tried and the largest relative error seen at any of them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CheckReport {
     pub points: usize,
     pub max_rel_err: f64,
+}
+
+impl CheckReport {
+    /// Agreement within `CHECK_TOLERANCE` (a NaN error never passes).
+    pub fn passed(&self) -> bool {
+        self.max_rel_err <= CHECK_TOLERANCE
+    }
 }
 
 /// Compares `deriv` (numerator layout) with central finite differences of `f` with

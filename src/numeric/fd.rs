@@ -70,25 +70,6 @@ pub fn derivative_shape(f: Shape, x: Shape) -> Shape {
     }
 }
 
-/// SPEC §3's kind name, e.g. `scalar-by-matrix`. A row vector counts as a matrix.
-pub fn kind_name(f: Shape, x: Shape) -> &'static str {
-    const NAMES: [[&str; 3]; 3] = [
-        ["scalar-by-scalar", "scalar-by-vector", "scalar-by-matrix"],
-        ["vector-by-scalar", "vector-by-vector", "vector-by-matrix"],
-        ["matrix-by-scalar", "matrix-by-vector", "matrix-by-matrix"],
-    ];
-    let class = |s: Shape| {
-        if s.is_scalar() {
-            0
-        } else if s.cols.is_one() {
-            1
-        } else {
-            2
-        }
-    };
-    NAMES[class(f)][class(x)]
-}
-
 /// max |a-b| / max(1, max |b|): relative for large values, absolute near zero.
 /// Infinite when the shapes differ or anything is not finite.
 pub fn rel_err(a: &Mat, b: &Mat) -> f64 {
@@ -179,20 +160,6 @@ mod tests {
         assert_eq!(derivative_shape(f, x).rows.as_str(), "m*n");
         assert_eq!(derivative_shape(Shape::scalar(), x), x.transposed());
         assert_eq!(derivative_shape(f, Shape::scalar()), f);
-    }
-
-    #[test]
-    fn kind_names() {
-        let (s, v, m) = (
-            Shape::scalar(),
-            Shape::new(Dim::new("n"), Dim::one()),
-            Shape::new(Dim::new("m"), Dim::new("n")),
-        );
-        assert_eq!(kind_name(s, m), "scalar-by-matrix");
-        assert_eq!(kind_name(v, v), "vector-by-vector");
-        assert_eq!(kind_name(m, s), "matrix-by-scalar");
-        assert_eq!(kind_name(v.transposed(), v), "matrix-by-vector");
-        assert_eq!(kind_name(m, m), "matrix-by-matrix");
     }
 
     #[test]

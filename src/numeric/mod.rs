@@ -12,10 +12,10 @@ mod fd;
 mod ops;
 mod point;
 
-pub use check::{check_derivative, CheckReport};
+pub use check::{check_derivative, CheckReport, CHECK_POINTS, CHECK_SEED, CHECK_TOLERANCE};
 pub use error::EvalError;
 pub use eval::{directional, eval, eval_node};
-pub use fd::{derivative_shape, finite_difference, kind_name, rel_err};
+pub use fd::{derivative_shape, finite_difference, rel_err};
 pub use point::{dim_size, random_point, try_random_point, try_random_point_reversed, Point};
 
 /// Every value is a dense matrix; scalars are 1×1 and vectors n×1.
