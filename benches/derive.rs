@@ -1,110 +1,64 @@
-//! In-process derivation time of every reference case (tests/cases/catalog.jsonl):
-//! reading, type-checking and deriving, with the rules loaded once outside the timed
-//! loop. Before timing, one table of e-graph sizes goes to stderr.
+//! In-process time of every reference case (tests/cases/catalog.jsonl): reading,
+//! type-checking, deriving and printing, with the rules loaded once outside the
+//! timed loop. Before timing, one table of e-graph sizes goes to stderr.
 //!
-//! `cargo bench --bench derive` (about a second per case).
+//! `cargo bench --bench derive` (a few seconds per case).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use egg::Symbol;
-use matcalc::engine::derive::{derive, DeriveOptions};
-use matcalc::read_expr;
-use matcalc::rules::RuleSet;
-use serde_json::Value;
+use matcalc::{derive_request, read_catalog, Case, Request, RuleSet};
 
 const CATALOG: &str = include_str!("../tests/cases/catalog.jsonl");
 
-struct Case {
-    id: String,
-    decls: String,
-    expr: String,
-    wrt: String,
+fn request(c: &Case) -> Request {
+    let wrt: Vec<&str> = c.wrt.split(',').map(str::trim).collect();
+    Request::new(&c.expr, &c.decls, &wrt)
 }
 
-/// Every well-formed case; a malformed line is reported and left out (a bench has
-/// no assertion to fail).
-fn cases() -> Vec<Case> {
-    let mut out = Vec::new();
-    for (i, line) in CATALOG.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                eprintln!("catalog line {}: not JSON: {e}", i + 1);
-                continue;
+/// The sizes of each case's searches, derived once.
+fn print_sizes(cases: &[Case], rules: &RuleSet) {
+    eprintln!("{:<16} {:>7} {:>10} {:>6} {:>9}  stop", "id", "nodes", "simp.nodes", "iters", "ms");
+    for c in cases {
+        match derive_request(&request(c), rules) {
+            Ok(a) => {
+                for r in &a.reports {
+                    let s = &r.stats;
+                    eprintln!(
+                        "{:<16} {:>7} {:>10} {:>6} {:>9.2}  {}",
+                        c.id, s.nodes, s.simplify_nodes, s.simplify_iterations, s.ms, s.simplify_stop
+                    );
+                }
             }
-        };
-        let field = |k: &str| v[k].as_str().map(str::to_string);
-        match (field("id"), field("expr"), field("wrt")) {
-            (Some(id), Some(expr), Some(wrt)) => out.push(Case {
-                id,
-                decls: field("decls").unwrap_or_default(),
-                expr,
-                wrt,
-            }),
-            _ => eprintln!("catalog line {}: no `id`, `expr` or `wrt`", i + 1),
-        }
-    }
-    out
-}
-
-/// The sizes of both e-graphs of each case, derived once.
-fn print_sizes(cases: &[Case], rules: &RuleSet, opts: &DeriveOptions) {
-    eprintln!(
-        "{:<16} {:>7} {:>7} {:>5} {:>9} {:>12}",
-        "id", "nodes", "classes", "iters", "simp.nodes", "stop"
-    );
-    for case in cases {
-        let derived = read_expr(&case.expr, &case.decls)
-            .and_then(|(f, env)| derive(&f, &env, Symbol::from(case.wrt.as_str()), rules, opts));
-        match derived {
-            Ok(d) => eprintln!(
-                "{:<16} {:>7} {:>7} {:>5} {:>9} {:>12}",
-                case.id,
-                d.saturation.nodes,
-                d.saturation.classes,
-                d.saturation.iterations,
-                d.simplification.nodes,
-                d.saturation.stop.to_string()
-            ),
-            Err(e) => eprintln!("{:<16} failed: {e}", case.id),
+            Err(e) => eprintln!("{:<16} does not derive: {}", c.id, e.render()),
         }
     }
 }
 
-fn bench_derive(c: &mut Criterion) {
-    let rules = match RuleSet::builtin() {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("the built-in rules do not load: {e:?}");
-            return;
-        }
+fn bench(crit: &mut Criterion) {
+    let Ok(rules) = RuleSet::builtin() else {
+        eprintln!("the built-in rules do not load");
+        return;
     };
-    let opts = DeriveOptions::default();
-    let cases = cases();
-    print_sizes(&cases, &rules, &opts);
-
-    let mut group = c.benchmark_group("derive");
-    // 41 cases: short windows keep the whole run near a minute.
-    group
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(200))
-        .measurement_time(Duration::from_millis(500));
-    for case in &cases {
-        let wrt = Symbol::from(case.wrt.as_str());
-        group.bench_function(case.id.as_str(), |b| {
-            b.iter(|| {
-                read_expr(black_box(&case.expr), black_box(&case.decls))
-                    .and_then(|(f, env)| derive(&f, &env, wrt, &rules, &opts))
-            })
-        });
+    let cases: Vec<Case> = read_catalog(CATALOG).into_iter().filter_map(Result::ok).collect();
+    print_sizes(&cases, rules);
+    let mut g = crit.benchmark_group("catalog");
+    g.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(300));
+    for c in &cases {
+        let req = request(c);
+        g.bench_function(&c.id, |b| b.iter(|| black_box(derive_request(&req, rules).is_ok())));
     }
-    group.finish();
+    g.finish();
+    // The whole catalog, one after the other: the figure the README quotes.
+    let reqs: Vec<Request> = cases.iter().map(request).collect();
+    let mut g = crit.benchmark_group("catalog_total");
+    g.sample_size(10).measurement_time(Duration::from_secs(5));
+    g.bench_function("all_41", |b| {
+        b.iter(|| reqs.iter().filter(|r| derive_request(r, rules).is_ok()).count())
+    });
+    g.finish();
 }
 
-criterion_group!(benches, bench_derive);
+criterion_group!(benches, bench);
 criterion_main!(benches);

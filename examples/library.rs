@@ -1,26 +1,26 @@
-//! matcalc as a library: read an expression, derive it, check the answer against
-//! finite differences, print it three ways. Run with `cargo run --example library`.
+//! matcalc as a library: derive an expression, check the answer against finite
+//! differences, print it three ways, and ask whether two forms are equal.
+//! Run with `cargo run --release --example library`.
 
-use egg::Symbol;
-use matcalc::engine::derive::{derive, DeriveOptions};
-use matcalc::numeric::check_derivative;
-use matcalc::rules::RuleSet;
-use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text_in};
+use matcalc::{derive_request, equiv_request, EquivOptions, Request, RuleSet};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let decls = "W: matrix(m,n); x: vector(n); b: vector(m)";
-    let (f, env) = matcalc::read_expr("norm2(W*x + b)^2", decls)?;
     let rules = RuleSet::builtin().map_err(|errs| format!("{} bad rules", errs.len()))?;
-    let w = Symbol::from("W");
-    let d = derive(&f, &env, w, &rules, &DeriveOptions::default())?;
-    let report = check_derivative(&f.expr, &d.numerator, &env, w, 3, 1)?;
-    println!("kind:       {}", d.kind);
-    println!("derivative: {}", to_text_in(&d.derivative, &env));
-    println!("latex:      {}", to_latex(&d.derivative));
-    println!("numpy:      {}", to_numpy(&d.derivative, &env)?);
-    println!(
-        "checked at {} points, largest relative error {:.1e}; e-graph {} nodes, {} iterations",
-        report.points, report.max_rel_err, d.saturation.nodes, d.saturation.iterations
-    );
+    let decls = "W: matrix(m,n); x: vector(n); b: vector(m)";
+    let mut req = Request::new("norm2(W*x + b)^2", decls, &["W", "x"]);
+    req.check = true;
+    let answer = derive_request(&req, rules)?;
+    for r in &answer.reports {
+        println!("d/d{}: {} ({}, {}×{})", r.wrt[0], r.derivative, r.kind, r.shape[0], r.shape[1]);
+        println!("  latex: {}", r.latex);
+        println!("  numpy: {}", r.numpy.as_deref().unwrap_or("(no NumPy form)"));
+        if let Some(c) = &r.check {
+            println!("  checked at {} points, largest relative error {:.1e}", c.points, c.max_rel_err);
+        }
+        println!("  e-graph {} nodes, {:.1} ms", r.stats.nodes, r.stats.ms);
+    }
+    // Two forms of one derivative, proved equal by the rules (or refuted numerically).
+    let verdict = equiv_request("2*W'*(W*x + b)", "2*(W'*W*x + W'*b)", decls, rules, &EquivOptions::default())?;
+    println!("equal: {}", verdict.verdict);
     Ok(())
 }

@@ -4,15 +4,17 @@ use indexmap::IndexMap;
 
 use egg::Symbol;
 
-use crate::dim::Shape;
+use crate::shape::Shape;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VarKind {
     Scalar,
     Vector,
     Matrix,
     /// A square matrix with `S' = S`.
     Symmetric,
+    /// A vector of positive entries that sum to 1.
+    Simplex,
 }
 
 impl VarKind {
@@ -22,6 +24,7 @@ impl VarKind {
             VarKind::Vector => "vector",
             VarKind::Matrix => "matrix",
             VarKind::Symmetric => "symmetric",
+            VarKind::Simplex => "simplex",
         }
     }
 }
@@ -38,16 +41,27 @@ pub struct VarInfo {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Env {
     pub vars: IndexMap<Symbol, VarInfo>,
+    /// Names the input defined with `where`: printed output names its own shared
+    /// subterms around them, so that `h1` never means two things on one screen.
+    pub defined: Vec<Symbol>,
 }
 
 impl Env {
     pub fn shape(&self, name: Symbol) -> Option<Shape> {
         self.vars.get(&name).map(|v| v.shape)
     }
+    pub fn kind(&self, name: Symbol) -> Option<VarKind> {
+        self.vars.get(&name).map(|v| v.kind)
+    }
+    /// Whether printed output may not use `name` for a shared subterm.
+    pub fn is_taken(&self, name: Symbol) -> bool {
+        self.vars.contains_key(&name) || self.defined.contains(&name)
+    }
     pub fn is_symmetric(&self, name: Symbol) -> bool {
-        self.vars
-            .get(&name)
-            .is_some_and(|v| v.kind == VarKind::Symmetric)
+        self.kind(name) == Some(VarKind::Symmetric)
+    }
+    pub fn is_simplex(&self, name: Symbol) -> bool {
+        self.kind(name) == Some(VarKind::Simplex)
     }
     /// The names as `--let` declarations, so that printed text reads back the same.
     pub fn decls_text(&self) -> String {
@@ -59,6 +73,7 @@ impl Env {
                 match v.kind {
                     VarKind::Scalar => format!("{name}: scalar"),
                     VarKind::Vector => format!("{name}: vector({r})"),
+                    VarKind::Simplex => format!("{name}: simplex({r})"),
                     VarKind::Symmetric => format!("{name}: symmetric({r})"),
                     VarKind::Matrix => format!("{name}: matrix({r},{c})"),
                 }

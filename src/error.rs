@@ -8,7 +8,21 @@ use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
 
-use crate::syntax::Span;
+/// Byte offsets `[start, end)` into a source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
 
 /// Which text a span points into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,6 +78,8 @@ pub enum Error {
     Input(Report),
     /// The input was fine but a derivation, a proof or a check did not succeed.
     Failed(String),
+    /// A limit (time, nodes) ended the work before it had an answer.
+    Limit(String),
 }
 
 impl Error {
@@ -71,7 +87,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) => 2,
-            Error::Failed(_) => 1,
+            Error::Failed(_) | Error::Limit(_) => 1,
         }
     }
     /// A bad-input error with no source text to point into.
@@ -82,7 +98,7 @@ impl Error {
     pub fn render(&self) -> String {
         match self {
             Error::Input(r) => r.render(),
-            Error::Failed(m) => format!("error: {m}\n"),
+            Error::Failed(m) | Error::Limit(m) => format!("error: {m}\n"),
         }
     }
     /// The first message, one line, for tables.
@@ -94,7 +110,7 @@ impl Error {
                 .map(|d| d.message.clone())
                 .or_else(|| r.plain.clone())
                 .unwrap_or_default(),
-            Error::Failed(m) => m.clone(),
+            Error::Failed(m) | Error::Limit(m) => m.clone(),
         }
     }
 }

@@ -1,32 +1,24 @@
 //! From the user's text to typed expressions: parse, read `--let`, check shapes.
 //! Every problem in any of the texts is collected into one report.
 
-use crate::dim::Shape;
-use crate::env::Env;
 use crate::error::{Diagnostic, Error, Input, Report};
+use crate::shape::Shape;
 use crate::syntax::decls::{parse_decls, Decls};
-use crate::syntax::parse;
-use crate::typecheck::{typecheck_shaped, Typed};
+use crate::syntax::parse_program;
+use crate::typecheck::{typecheck, Checked, Typed};
+
+pub use crate::env::Env;
 
 /// Parses and type-checks one expression under the declarations `decls`.
 pub fn read_expr(src: &str, decls: &str) -> Result<(Typed, Env), Error> {
-    let (mut typed, env) = read_exprs(&[src], decls)?;
-    Ok((typed.remove(0), env))
+    let mut c = read_exprs(&[src], decls, &[])?;
+    Ok((c.typed.remove(0), c.env))
 }
 
-/// Parses and type-checks expressions that share their names (`equiv` reads two).
-pub fn read_exprs(srcs: &[&str], decls: &str) -> Result<(Vec<Typed>, Env), Error> {
-    read_exprs_shaped(srcs, decls, &[])
-}
-
-/// Like `read_exprs`, where the i-th expression must have the shape `shapes[i]` when
-/// given: a derivative's text read against the shape it must have, so that a bare `I`
-/// gets its size.
-pub fn read_exprs_shaped(
-    srcs: &[&str],
-    decls: &str,
-    shapes: &[Option<Shape>],
-) -> Result<(Vec<Typed>, Env), Error> {
+/// Parses and type-checks expressions that share their names (`equiv` reads two). The
+/// i-th must have the shape `shapes[i]` when given: a derivative's text read against
+/// the shape it must have, so that a bare `I` gets its size.
+pub fn read_exprs(srcs: &[&str], decls: &str, shapes: &[Option<Shape>]) -> Result<Checked, Error> {
     let inputs = [Input::Expr, Input::Expr2];
     let mut sources = vec![(Input::Let, "--let".to_string(), decls.to_string())];
     for (i, src) in srcs.iter().enumerate() {
@@ -46,7 +38,7 @@ pub fn read_exprs_shaped(
     });
     let mut parsed = Vec::new();
     for (i, src) in srcs.iter().enumerate() {
-        match parse(src) {
+        match parse_program(src) {
             Ok(e) => parsed.push(e),
             Err(ds) => errors.extend(ds.into_iter().map(|d| d.in_input(inputs[i.min(1)]))),
         }
@@ -54,11 +46,11 @@ pub fn read_exprs_shaped(
     if !errors.is_empty() {
         return Err(fail(errors));
     }
-    let exprs: Vec<_> = parsed
+    let programs: Vec<_> = parsed
         .iter()
         .zip(srcs)
         .enumerate()
         .map(|(i, (e, src))| (e, inputs[i.min(1)], *src))
         .collect();
-    typecheck_shaped(&exprs, &decls, shapes).map_err(fail)
+    typecheck(&programs, &decls, shapes).map_err(fail)
 }

@@ -1,8 +1,9 @@
-//! What kind of derivative a pair (function, variable) asks for, by shape (SPEC §2).
+//! What kind of derivative a pair (function, variable) asks for, by shape (SPEC §2),
+//! and which canonical form it is read from.
 
 use std::fmt;
 
-use crate::dim::Shape;
+use crate::shape::{dim_mul, Shape};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arity {
@@ -37,11 +38,11 @@ pub struct Kind {
     pub x: Arity,
 }
 
-/// How the differential is read: `tr(C dX)`, `J dx`, or `J d vec(X)`.
+/// How the differential is read: tr(C dX), D dx (by a scalar), or J vec(dX).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Form {
     Trace,
-    Jacobian,
+    ByScalar,
     VecJacobian,
 }
 
@@ -56,9 +57,20 @@ impl Kind {
     pub fn form(self) -> Form {
         match (self.f, self.x) {
             (Arity::Scalar, _) => Form::Trace,
-            (_, Arity::Scalar) | (Arity::Vector, Arity::Vector) => Form::Jacobian,
+            (_, Arity::Scalar) => Form::ByScalar,
             _ => Form::VecJacobian,
         }
+    }
+}
+
+/// The shape of the derivative of `f` by `x` in numerator layout (SPEC §2).
+pub fn derivative_shape(f: Shape, x: Shape) -> Shape {
+    if f.is_scalar() {
+        x.transposed()
+    } else if x.is_scalar() {
+        f
+    } else {
+        Shape::new(dim_mul(f.rows, f.cols), dim_mul(x.rows, x.cols))
     }
 }
 
@@ -71,7 +83,7 @@ impl fmt::Display for Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dim::Dim;
+    use crate::shape::Dim;
 
     #[test]
     fn kind_names_follow_the_shapes() {
@@ -86,7 +98,10 @@ mod tests {
         // A row vector counts as a matrix.
         assert_eq!(Kind::of(v.transposed(), v).to_string(), "matrix-by-vector");
         assert_eq!(Kind::of(m, m).to_string(), "matrix-by-matrix");
-        assert_eq!(Kind::of(v, s).form(), Form::Jacobian);
+        assert_eq!(Kind::of(v, s).form(), Form::ByScalar);
         assert_eq!(Kind::of(m, v).form(), Form::VecJacobian);
+        assert_eq!(derivative_shape(s, m), m.transposed());
+        assert_eq!(derivative_shape(m, s), m);
+        assert_eq!(derivative_shape(v, m).rows, Dim::new("n"));
     }
 }

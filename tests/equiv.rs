@@ -1,14 +1,29 @@
-//! `equiv`: known alternative forms of reference answers are proved equal; unequal
-//! pairs come with a counterexample that this test evaluates again itself.
+//! `equiv`: known alternative forms of reference answers and the Matrix Cookbook's
+//! identities are proved equal, every step of every proof numerically equal to the
+//! first; unequal pairs come with a counterexample that this test evaluates again
+//! itself; sides of different shapes are simply not equal; the identities catalog
+//! (examples/identities.jsonl) gets its verdicts.
 
-use matcalc::engine::derive::DeriveOptions;
-use matcalc::engine::equiv::{equiv, Verdict};
-use matcalc::numeric::{eval, rel_err};
-use matcalc::read_exprs;
-use matcalc::rules::RuleSet;
+use matcalc::{
+    equiv, eval, random_point, read_catalog, read_exprs, rel_err, run_case, EquivOptions,
+    RuleSet, RunOptions, Verdict,
+};
 
 /// (left, right, declarations)
 const EQUAL: &[(&str, &str, &str)] = &[
+    // The identities issue 13 names.
+    ("x'*y", "y'*x", "x: vector(n); y: vector(n)"),
+    ("norm2(x)^2", "x'*x", "x: vector(n)"),
+    ("det(A*B)", "det(A)*det(B)", "A: matrix(n,n); B: matrix(n,n)"),
+    ("det(A')", "det(A)", "A: matrix(n,n)"),
+    ("tr(kron(A, B))", "tr(A)*tr(B)", "A: matrix(n,n); B: matrix(m,m)"),
+    ("logdet(A*B)", "logdet(A) + logdet(B)", "A: symmetric(n); B: symmetric(n)"),
+    ("vec(A*X*B)", "kron(B', A)*vec(X)", "A: matrix(m,n); X: matrix(n,p); B: matrix(p,q)"),
+    ("exp(log(x))", "x", "x: vector(n)"),
+    ("x'*(a .* y)", "(x .* a)'*y", "x: vector(n); a: vector(n); y: vector(n)"),
+    ("1 ./ (1 + exp(-x))", "sigmoid(x)", "x: vector(n)"),
+    ("exp(x) ./ (1 + exp(x))", "sigmoid(x)", "x: vector(n)"),
+    ("inv(I + A*B)*A", "A*inv(I + B*A)", "A: matrix(n,m); B: matrix(m,n)"),
     (
         "x'*(A + A')",
         "x'*A + (A*x)'",
@@ -99,20 +114,34 @@ const UNEQUAL: &[(&str, &str, &str)] = &[
     ("A*x", "A*(x + x)", "A: matrix(m,n); x: vector(n)"),
 ];
 
+fn rules() -> &'static RuleSet {
+    RuleSet::builtin().expect("the built-in rules load")
+}
+
 #[test]
-fn known_alternative_forms_are_proved_equal() {
-    let rules = RuleSet::builtin().expect("the built-in rules load");
-    let opts = DeriveOptions::default();
+fn known_alternative_forms_are_proved_equal_step_by_step() {
     let mut failures = Vec::new();
     for (left, right, decls) in EQUAL {
-        let (t, env) = read_exprs(&[left, right], decls).unwrap_or_else(|e| panic!("{left}: {e}"));
-        let result = equiv(&t[0], &t[1], &env, &rules, &opts).expect("same shapes");
+        let c = read_exprs(&[left, right], decls, &[]).unwrap_or_else(|e| panic!("{left}: {e}"));
+        let result = equiv(&c.typed[0], &c.typed[1], &c.env, rules(), &EquivOptions::default())
+            .expect("compares");
         match result.verdict {
             Verdict::Equal { proof } => {
                 assert!(proof.len() >= 2, "{left} = {right}: an empty proof");
-                assert!(proof[1..]
-                    .iter()
-                    .all(|s| s.rule.is_some() || !s.folded.is_empty()));
+                assert!(proof[1..].iter().all(|s| s.rule.is_some() || !s.folded.is_empty()));
+                // Every line of the proof has the value of the first, at random points.
+                for seed in [3, 4] {
+                    let point = random_point(&c.env, &[], seed, true);
+                    let Ok(first) = eval(&proof[0].expr, &point) else { continue };
+                    for s in &proof {
+                        let v = eval(&s.expr, &point).expect("a proof step evaluates");
+                        assert!(
+                            rel_err(&v, &first) < 1e-8,
+                            "{left} = {right}: a step differs ({:?})",
+                            s.rule
+                        );
+                    }
+                }
             }
             other => failures.push(format!("{left} = {right}: {other:?}")),
         }
@@ -122,31 +151,53 @@ fn known_alternative_forms_are_proved_equal() {
 
 #[test]
 fn unequal_pairs_get_counterexamples_that_hold() {
-    let rules = RuleSet::builtin().expect("the built-in rules load");
-    let opts = DeriveOptions::default();
     for (left, right, decls) in UNEQUAL {
-        let (t, env) = read_exprs(&[left, right], decls).unwrap_or_else(|e| panic!("{left}: {e}"));
-        let result = equiv(&t[0], &t[1], &env, &rules, &opts).expect("same shapes");
-        let Verdict::NotEqual { counterexample: c } = result.verdict else {
+        let c = read_exprs(&[left, right], decls, &[]).unwrap_or_else(|e| panic!("{left}: {e}"));
+        let result = equiv(&c.typed[0], &c.typed[1], &c.env, rules(), &EquivOptions::default())
+            .expect("compares");
+        let Verdict::NotEqual { counterexample: ce } = result.verdict else {
             panic!("{left} vs {right}: {:?}", result.verdict);
         };
         // Evaluate both sides again at the counterexample's point, independently.
-        let (a, b) = (eval(&t[0].expr, &c.point), eval(&t[1].expr, &c.point));
+        let (a, b) = (eval(&c.typed[0].expr, &ce.point), eval(&c.typed[1].expr, &ce.point));
         let (a, b) = (a.expect("left evaluates"), b.expect("right evaluates"));
-        assert!(
-            rel_err(&a, &b) > 1e-6,
-            "{left} vs {right}: the counterexample does not differ"
-        );
-        assert!(rel_err(&a, &c.left) < 1e-12 && rel_err(&b, &c.right) < 1e-12);
+        assert!(rel_err(&a, &b) > 1e-6, "{left} vs {right}: the counterexample does not differ");
+        assert!(rel_err(&a, &ce.left) < 1e-12 && rel_err(&b, &ce.right) < 1e-12);
     }
 }
 
 #[test]
-fn sides_of_different_shapes_are_bad_input() {
-    let rules = RuleSet::builtin().expect("the built-in rules load");
-    let (t, env) = read_exprs(&["A", "A'"], "A: matrix(n,m)").expect("reads");
-    let err =
-        equiv(&t[0], &t[1], &env, &rules, &DeriveOptions::default()).expect_err("shapes differ");
-    assert_eq!(err.exit_code(), 2);
-    assert!(err.render().contains("n×m and m×n"), "{}", err.render());
+fn sides_of_different_shapes_are_not_equal() {
+    let c = read_exprs(&["A", "A'"], "A: matrix(n,m)", &[]).expect("reads");
+    let result = equiv(&c.typed[0], &c.typed[1], &c.env, rules(), &EquivOptions::default())
+        .expect("compares");
+    let Verdict::DifferentShapes { left, right } = result.verdict else {
+        panic!("{:?}", result.verdict);
+    };
+    assert_eq!((left.to_string(), right.to_string()), ("n×m".into(), "m×n".into()));
+}
+
+/// The identities catalog: at least 95% of the true identities proved, every wrong
+/// version refuted, no wrong verdict.
+#[test]
+fn the_identities_catalog() {
+    let text = include_str!("../examples/identities.jsonl");
+    let cases = read_catalog(text);
+    let (mut true_ones, mut proved, mut wrong_ones, mut refuted) = (0, 0, 0, 0);
+    for c in cases {
+        let c = c.unwrap_or_else(|b| panic!("line {}: {}", b.line, b.message));
+        let expect = c.identity.as_ref().expect("an identity line").expect.clone();
+        let row = run_case(&c, rules(), &RunOptions::default());
+        assert_ne!(row.verdict_right, Some(false), "{}: wrong verdict {:?}", c.id, row.verdict);
+        if expect == "equal" {
+            true_ones += 1;
+            proved += usize::from(row.verdict_right == Some(true));
+        } else {
+            wrong_ones += 1;
+            refuted += usize::from(row.verdict_right == Some(true));
+        }
+    }
+    assert!(true_ones >= 90 && wrong_ones >= 45, "{true_ones} true, {wrong_ones} wrong");
+    assert!(proved * 100 >= true_ones * 95, "proved {proved}/{true_ones}");
+    assert_eq!(refuted, wrong_ones, "refuted {refuted}/{wrong_ones}");
 }

@@ -3,12 +3,7 @@
 //! directional derivatives along a random direction of the variable), and the text
 //! is pinned by a snapshot.
 
-use egg::Symbol;
-use matcalc::engine::derive::{derive, DeriveOptions};
-use matcalc::numeric::{eval, random_point, rel_err};
-use matcalc::read_expr;
-use matcalc::rules::RuleSet;
-use matcalc::syntax::text::to_text;
+use matcalc::{derive, eval, node_text, random_point, read_expr, rel_err, steps_report, DeriveOptions, RuleSet, Symbol};
 
 const EXAMPLES: &[(&str, &str, &str, &str)] = &[
     ("xtx", "x'*x", "x", "x: vector(n)"),
@@ -47,7 +42,7 @@ const EXAMPLES: &[(&str, &str, &str, &str)] = &[
 
 #[test]
 fn worked_examples_step_by_step() {
-    let rules = RuleSet::builtin().expect("the built-in rules load");
+    let rules: &RuleSet = RuleSet::builtin().expect("the built-in rules load");
     let opts = DeriveOptions {
         steps: true,
         ..DeriveOptions::default()
@@ -55,30 +50,29 @@ fn worked_examples_step_by_step() {
     for (id, expr, wrt, decls) in EXAMPLES {
         let (f, env) = read_expr(expr, decls).expect("reads");
         let x = Symbol::from(*wrt);
-        let d = derive(&f, &env, x, &rules, &opts).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let d = derive(&f, &env, &[x], rules, &opts)
+            .unwrap_or_else(|e| panic!("{id}: {e}"))
+            .remove(0);
         let steps = d.steps.unwrap_or_else(|| panic!("{id}: no steps"));
         assert!(steps.len() >= 2, "{id}: {} steps", steps.len());
         // Only the variable moves: every other name is a constant of the derivation.
         let mut point = random_point(&env, &[], 3, false);
         point.tangents.retain(|name, _| *name == x);
         let first = eval(&steps[0].expr, &point).unwrap_or_else(|e| panic!("{id}: {e}"));
-        let mut text = String::new();
         for s in &steps {
-            let v =
-                eval(&s.expr, &point).unwrap_or_else(|e| panic!("{id}: {}: {e}", to_text(&s.expr)));
+            let v = eval(&s.expr, &point)
+                .unwrap_or_else(|e| panic!("{id}: {}: {e}", node_text(&s.expr, &env)));
             assert!(
                 rel_err(&v, &first) < 1e-6,
                 "{id}: step {} differs from d f",
-                to_text(&s.expr)
+                node_text(&s.expr, &env)
             );
-            let rule = s.rule.clone().unwrap_or_default();
-            text.push_str(&format!(
-                "{:<60} [{rule}] {}\n",
-                to_text(&s.expr),
-                s.folded.join(" ")
-            ));
         }
-        text.push_str(&format!("hence {}\n", to_text(&d.derivative)));
+        let mut text = String::new();
+        for s in steps_report(&steps, &env, rules) {
+            text.push_str(&format!("{:<64} [{}]\n", s.expr, s.justification));
+        }
+        text.push_str(&format!("hence {}\n", node_text(&d.derivative, &env)));
         insta::assert_snapshot!(format!("steps_{id}"), text);
     }
 }

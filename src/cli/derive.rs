@@ -1,169 +1,136 @@
-//! `matcalc derive`: one derivation per variable, printed in the chosen format.
+//! `matcalc derive`: one report per variable (or Hessian block), printed in the chosen
+//! format; every format renders the library's report.
 
-use egg::Symbol;
-use serde_json::json;
-
-use super::args::{DeriveArgs, Format, LayoutArg};
-use super::json::shape_json;
-use super::proof::{proof_json, proof_latex, proof_lines};
-use matcalc::engine::derive::{derive, Derivation, DeriveOptions, Layout};
-use matcalc::engine::explain::Step;
-use matcalc::numeric::{check_derivative, CHECK_POINTS, CHECK_SEED};
-use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text, text::to_text_in};
-use matcalc::{read_expr, Error};
+use super::args::{DeriveArgs, Format};
+use super::output::line;
+use matcalc::{derive_request, DerivationReport, Error, Request, StepReport};
 
 pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
     let rules = super::load_rules(a.engine.rules.as_deref())?;
-    let (typed, env) = read_expr(&a.expr, &a.decls)?;
-    let opts = DeriveOptions {
-        layout: match a.layout {
-            LayoutArg::Numerator => Layout::Numerator,
-            LayoutArg::Denominator => Layout::Denominator,
-        },
-        steps: a.steps,
-        ..super::derive_options(&a.engine)
+    let mut options = super::derive_options(&a.engine, a.layout, a.symmetric);
+    options.steps = a.steps;
+    let req = Request {
+        expr: a.expr.clone(),
+        decls: a.decls.clone(),
+        wrt: a.wrt.clone(),
+        order: a.order,
+        check: a.check,
+        options,
     };
-    for w in &a.wrt {
-        if !env.vars.contains_key(&Symbol::from(w.as_str())) {
-            return Err(Error::plain(format!(
-                "--wrt {w}: `{w}` does not occur in the expression"
-            )));
-        }
+    let answer = derive_request(&req, &rules)?;
+    for w in &answer.warnings {
+        eprintln!("warning: {w}");
     }
-    let mut outputs = Vec::new();
-    let mut code = 0;
-    for w in &a.wrt {
-        let wrt = Symbol::from(w.as_str());
-        let d = derive(&typed, &env, wrt, &rules, &opts)?;
-        let check = if a.check {
-            let r = check_derivative(
-                &typed.expr,
-                &d.numerator,
-                &env,
-                wrt,
-                CHECK_POINTS,
-                CHECK_SEED,
-            )
-            .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
-            if !r.passed() {
-                code = 1;
-            }
-            Some(r)
-        } else {
-            None
-        };
-        outputs.push((d, check));
-    }
-    let layout = match a.layout {
-        LayoutArg::Numerator => "numerator",
-        LayoutArg::Denominator => "denominator",
-    };
+    let reports = &answer.reports;
     match a.format {
         Format::Json => {
-            let objs: Vec<serde_json::Value> = outputs
-                .iter()
-                .map(|(d, check)| {
-                    let mut v = json_of(&a.expr, d, check.as_ref(), layout, &env);
-                    if let Some(steps) = &d.steps {
-                        v["steps"] = proof_json(&distinct_steps(steps), &rules);
-                    }
-                    v
-                })
-                .collect();
-            let v = if objs.len() == 1 {
-                objs[0].clone()
+            let text = if reports.len() == 1 {
+                serde_json::to_string_pretty(&reports[0])
             } else {
-                serde_json::Value::Array(objs)
+                serde_json::to_string_pretty(reports)
             };
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            line(&text.map_err(|e| Error::Failed(format!("cannot write JSON: {e}")))?);
         }
         f => {
-            for (d, check) in &outputs {
-                if let Some(steps) = &d.steps {
-                    let steps = distinct_steps(steps);
-                    match f {
-                        Format::Latex => println!("{}", proof_latex(&steps, &rules)),
-                        _ => {
-                            for line in proof_lines(&steps, &rules) {
-                                println!("{line}");
-                            }
-                        }
-                    }
-                    print!("hence d/d{} = ", d.wrt);
-                }
-                let body = match f {
-                    Format::Latex => to_latex(&d.derivative),
-                    Format::Numpy => to_numpy(&d.derivative, &env).map_err(Error::Failed)?,
-                    _ => to_text_in(&d.derivative, &env),
-                };
-                if outputs.len() > 1 {
-                    println!("{}: {body}", d.wrt);
-                } else {
-                    println!("{body}");
-                }
-                if let Some(r) = check {
-                    let verdict = if r.passed() { "ok" } else { "FAILED" };
-                    println!(
-                        "check {verdict}: {} points, largest relative error {:.1e}",
-                        r.points, r.max_rel_err
-                    );
-                }
+            for r in reports {
+                print_one(r, f, reports.len() > 1);
             }
         }
     }
-    if code != 0 {
+    let failed = reports
+        .iter()
+        .any(|r| r.check.as_ref().is_some_and(|c| !c.ok));
+    for r in reports {
+        if let Some(note) = &r.stats.note {
+            eprintln!("note: {note}");
+        }
+    }
+    if failed {
         eprintln!("error: the derivative disagrees with finite differences");
+        return Ok(1);
     }
-    Ok(code)
+    Ok(0)
 }
 
-/// Steps whose printed term repeats the previous one (say, `tr(C dX)` read as
-/// `lin(C, X)`) add nothing to a reader: they are merged into it.
-fn distinct_steps(steps: &[Step]) -> Vec<Step> {
-    let mut out: Vec<Step> = Vec::new();
-    for s in steps {
-        match out.last_mut() {
-            Some(prev) if to_text(&prev.expr) == to_text(&s.expr) => {
-                prev.folded.extend(s.rule.iter().cloned());
-                prev.folded.extend(s.folded.iter().cloned());
+fn print_one(r: &DerivationReport, f: Format, several: bool) {
+    if let Some(c) = &r.convention {
+        line(&format!("# {} is symmetric: {}", r.wrt[0], convention_words(c)));
+    }
+    if let Some(steps) = &r.steps {
+        match f {
+            Format::Latex => line(&steps_latex(steps)),
+            _ => {
+                for l in steps_lines(steps) {
+                    line(&l);
+                }
             }
-            _ => out.push(s.clone()),
         }
     }
-    out
+    let body = match f {
+        Format::Latex => r.latex.clone(),
+        Format::Numpy => r
+            .numpy
+            .clone()
+            .unwrap_or_else(|| "# no NumPy form".to_string()),
+        _ => r.text(),
+    };
+    let label = r.wrt.join(",");
+    if r.steps.is_some() {
+        let d = if r.order == 2 { "d²/d" } else { "d/d" };
+        line(&format!("hence {d}{label} = {body}"));
+    } else if several {
+        line(&format!("{label}: {body}"));
+    } else {
+        line(&body);
+    }
+    if let Some(c) = &r.check {
+        let verdict = if c.ok { "ok" } else { "FAILED" };
+        line(&format!(
+            "check {verdict}: {} points, largest relative error {:.1e}",
+            c.points, c.max_rel_err
+        ));
+    }
 }
 
-fn json_of(
-    expr: &str,
-    d: &Derivation,
-    check: Option<&matcalc::numeric::CheckReport>,
-    layout: &str,
-    env: &matcalc::Env,
-) -> serde_json::Value {
-    let mut v = json!({
-        "expr": expr,
-        "wrt": d.wrt.to_string(),
-        "kind": d.kind.to_string(),
-        "layout": layout,
-        "shape": shape_json(d.shape),
-        "differential": to_text(&d.differential),
-        "derivative": to_text_in(&d.derivative, env),
-        "latex": to_latex(&d.derivative),
-        "numpy": to_numpy(&d.derivative, env).ok(),
-        "stats": {
-            "nodes": d.saturation.nodes,
-            "classes": d.saturation.classes,
-            "iterations": d.saturation.iterations,
-            "stop": d.saturation.stop.to_string(),
-            "simplify_nodes": d.simplification.nodes,
-            "simplify_iterations": d.simplification.iterations,
-            "simplify_stop": d.simplification.stop.to_string(),
-            "derive_ms": d.saturation.ms,
-            "ms": d.saturation.ms + d.simplification.ms,
-        },
-    });
-    if let Some(r) = check {
-        v["check"] = json!({ "points": r.points, "max_rel_err": r.max_rel_err, "ok": r.passed() });
+fn convention_words(c: &str) -> &'static str {
+    match c {
+        "sym" => "convention sym, the symmetric C with df = tr(C dS) for every symmetric dS",
+        "entries" => "convention entries, the derivative by each independent entry S_ij, i <= j",
+        _ => "convention none, every entry independent",
     }
-    v
+}
+
+/// Aligned lines: the first term, then `= term   [justification]`.
+pub fn steps_lines(steps: &[StepReport]) -> Vec<String> {
+    let width = steps.iter().map(|s| s.expr.chars().count()).max().unwrap_or(0);
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let lead = if i == 0 { "  " } else { "= " };
+            if s.justification.is_empty() {
+                format!("{lead}{}", s.expr)
+            } else {
+                format!("{lead}{:<width$}   [{}]", s.expr, s.justification)
+            }
+        })
+        .collect()
+}
+
+/// An `align*` block, one step a line with its rule as a `\text{}` note.
+pub fn steps_latex(steps: &[StepReport]) -> String {
+    let mut out = String::from("\\begin{align*}\n");
+    for (i, s) in steps.iter().enumerate() {
+        let lead = if i == 0 { "&" } else { "&= " };
+        let why = s.justification.replace('_', "\\_");
+        let note = if why.is_empty() {
+            String::new()
+        } else {
+            format!(" && \\text{{{why}}}")
+        };
+        let end = if i + 1 < steps.len() { " \\\\" } else { "" };
+        out.push_str(&format!("  {lead}{}{note}{end}\n", s.latex));
+    }
+    out.push_str("\\end{align*}");
+    out
 }

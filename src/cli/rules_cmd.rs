@@ -1,130 +1,148 @@
-//! `matcalc rules list|check`: the active rule set, and its soundness audit.
+//! `matcalc rules list|check|stats|ablate`: the active rule set, its soundness audit,
+//! and research over a catalog.
 
 use super::args::{RulesAction, RulesArgs};
-use matcalc::catalog::{read_catalog, Case};
-use matcalc::engine::derive::DeriveOptions;
-use matcalc::research;
-use matcalc::rules::soundness::{check_rule, Verdict};
-use matcalc::Error;
+use super::output::line;
+use matcalc::{
+    ablate, check_rule, read_catalog, rule_stats, rule_totals, Case, Error, Need, RuleSet,
+    RuleVerdict, RunOptions, CONDITIONS,
+};
 
 pub fn run(a: &RulesArgs) -> Result<i32, Error> {
     let rules = super::load_rules(a.rules.as_deref())?;
+    rules.check_names(&a.without).map_err(Error::plain)?;
     match &a.action {
-        RulesAction::List => {
-            for r in &rules.rules {
-                let when: Vec<String> = r
-                    .conditions
-                    .iter()
-                    .map(|c| {
-                        let vars: Vec<String> = c.vars.iter().map(|v| v.to_string()).collect();
-                        format!("({} {})", c.name, vars.join(" "))
-                    })
-                    .collect();
-                println!("{} [{}]", r.name, r.family);
-                if !r.identity.is_empty() {
-                    println!("    identity:  {}", r.identity);
-                }
-                println!("    rewrite:   {} => {}", r.lhs_text, r.rhs_text);
-                if !when.is_empty() {
-                    println!("    when:      {}", when.join(" "));
-                }
-                if let Some(reference) = &r.reference {
-                    println!("    reference: {reference}");
-                }
-            }
-            println!("{} rules", rules.rules.len());
-            Ok(0)
-        }
-        RulesAction::Check => {
-            let (mut sound, mut unsound, mut unknown) = (0, 0, 0);
-            for (i, r) in rules.rules.iter().enumerate() {
-                match check_rule(r, 1000 + i as u64) {
-                    Verdict::Sound { points } => {
-                        sound += 1;
-                        println!("sound    {} ({points} points)", r.name);
-                    }
-                    Verdict::Unsound { counterexample } => {
-                        unsound += 1;
-                        println!(
-                            "UNSOUND  {} [{}]: {} => {}",
-                            r.name, r.family, r.lhs_text, r.rhs_text
-                        );
-                        for line in counterexample.lines() {
-                            println!("         {line}");
-                        }
-                    }
-                    Verdict::Unknown { reason } => {
-                        unknown += 1;
-                        println!("unknown  {}: {reason}", r.name);
-                    }
-                }
-            }
-            println!(
-                "{sound} sound, {unsound} unsound, {unknown} unknown, {} rules",
-                rules.rules.len()
-            );
-            Ok(if unsound > 0 { 1 } else { 0 })
-        }
-        RulesAction::Stats { file } => {
-            let cases = read_cases(file)?;
-            let opts = options(a);
-            let uses = research::stats(&cases, &rules, &opts);
-            let totals = research::totals(&uses, &rules);
-            let width = totals.keys().map(|k| k.len()).max().unwrap_or(4);
-            println!("{:<width$}  firings  cases", "rule");
-            for (name, n) in totals.iter().filter(|(_, n)| **n > 0) {
-                let cases = uses
-                    .iter()
-                    .filter(|u| u.applied.as_ref().is_ok_and(|a| a.contains_key(name)))
-                    .count();
-                println!("{name:<width$}  {n:>7}  {cases:>5}");
-            }
-            let unused: Vec<&str> = totals
-                .iter()
-                .filter(|(_, n)| **n == 0)
-                .map(|(k, _)| k.as_str())
-                .collect();
-            println!("\nnever used ({}): {}", unused.len(), unused.join(", "));
-            println!("\nper case:");
-            let mut failed = 0;
-            for u in &uses {
-                match &u.applied {
-                    Ok(applied) => {
-                        let names: Vec<&str> = applied.keys().map(|k| k.as_str()).collect();
-                        println!("  {}: {}", u.id, names.join(", "));
-                    }
-                    Err(e) => {
-                        failed += 1;
-                        println!("  {}: does not derive: {e}", u.id);
-                    }
-                }
-            }
-            Ok(if failed > 0 { 1 } else { 0 })
-        }
-        RulesAction::Ablate { file } => {
-            let cases = read_cases(file)?;
-            let opts = options(a);
-            let needed = research::ablate(&cases, &rules, &opts);
-            let width = needed.keys().map(|k| k.len()).max().unwrap_or(4);
-            for (name, ids) in needed.iter().filter(|(_, ids)| !ids.is_empty()) {
-                println!("{name:<width$}  {} case(s): {}", ids.len(), ids.join(", "));
-            }
-            let free: Vec<&str> = needed
-                .iter()
-                .filter(|(_, ids)| ids.is_empty())
-                .map(|(k, _)| k.as_str())
-                .collect();
-            println!("\nneeded by no case ({}): {}", free.len(), free.join(", "));
-            Ok(0)
-        }
+        RulesAction::List => list(&rules),
+        RulesAction::Check => check(&rules, &a.without),
+        RulesAction::Stats { file } => stats(&rules, &read_cases(file)?, a),
+        RulesAction::Ablate { file } => ablation(&rules, &read_cases(file)?, a),
     }
 }
 
-fn options(a: &RulesArgs) -> DeriveOptions {
-    DeriveOptions {
-        without: a.without.clone(),
-        ..DeriveOptions::default()
+fn list(rules: &RuleSet) -> Result<i32, Error> {
+    for r in &rules.rules {
+        let when: Vec<String> = r
+            .conditions
+            .iter()
+            .map(|c| {
+                let vars: Vec<String> = c.vars.iter().map(|v| v.to_string()).collect();
+                format!("({} {})", c.name(), vars.join(" "))
+            })
+            .collect();
+        line(&format!("{} [{}, {}]", r.name, r.family, r.phase.name()));
+        if !r.identity.is_empty() {
+            line(&format!("    identity:  {}", r.identity));
+        }
+        line(&format!("    rewrite:   {} => {}", r.lhs_text, r.rhs_text));
+        if !when.is_empty() {
+            line(&format!("    when:      {}", when.join(" ")));
+        }
+        if let Some(reference) = &r.reference {
+            line(&format!("    reference: {reference}"));
+        }
     }
+    line("fold-numbers [analysis]");
+    line("    identity:  arithmetic on number literals is done exactly (2*3 is 6); a known zero or number class keeps only its leaf");
+    line(&format!("{} rules", rules.rules.len()));
+    line("");
+    line("conditions:");
+    for (name, _, _, meaning) in CONDITIONS {
+        line(&format!("    {name:<12} {meaning}"));
+    }
+    Ok(0)
+}
+
+fn check(rules: &RuleSet, without: &[String]) -> Result<i32, Error> {
+    let (mut sound, mut unsound, mut unknown) = (0, 0, 0);
+    let active: Vec<_> = rules
+        .rules
+        .iter()
+        .filter(|r| !without.contains(&r.name))
+        .collect();
+    for (i, r) in active.iter().enumerate() {
+        match check_rule(r, 1000 + i as u64) {
+            RuleVerdict::Sound { points } => {
+                sound += 1;
+                line(&format!("sound    {} ({points} points)", r.name));
+            }
+            RuleVerdict::Unsound { counterexample } => {
+                unsound += 1;
+                line(&format!("UNSOUND  {} [{}]: {} => {}", r.name, r.family, r.lhs_text, r.rhs_text));
+                for l in counterexample.lines() {
+                    line(&format!("         {l}"));
+                }
+            }
+            RuleVerdict::Unknown { reason } => {
+                unknown += 1;
+                line(&format!("unknown  {}: {reason}", r.name));
+            }
+        }
+    }
+    line(&format!("{sound} sound, {unsound} unsound, {unknown} unknown, {} rules", active.len()));
+    Ok(if unsound > 0 { 1 } else { 0 })
+}
+
+fn options(a: &RulesArgs) -> RunOptions {
+    let mut o = RunOptions::default();
+    o.derive.without = a.without.clone();
+    o
+}
+
+fn stats(rules: &RuleSet, cases: &[Case], a: &RulesArgs) -> Result<i32, Error> {
+    let rows = rule_stats(cases, rules, &options(a));
+    let totals = rule_totals(&rows, rules);
+    let width = totals.keys().map(|k| k.len()).max().unwrap_or(4);
+    line(&format!("{:<width$}  firings  cases", "rule"));
+    for (name, n) in totals.iter().filter(|(_, n)| **n > 0) {
+        let used = rows
+            .iter()
+            .filter(|r| r.stats.as_ref().is_some_and(|s| s.rules.contains_key(name)))
+            .count();
+        line(&format!("{name:<width$}  {n:>7}  {used:>5}"));
+    }
+    let unused: Vec<&str> = totals
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    line(&format!("\nnever used ({}): {}", unused.len(), unused.join(", ")));
+    line("\nper case:");
+    let mut failed = 0;
+    for r in &rows {
+        match &r.stats {
+            Some(s) if r.checked => {
+                let names: Vec<&str> = s.rules.keys().map(|k| k.as_str()).collect();
+                line(&format!("  {}: {}", r.id, names.join(", ")));
+            }
+            _ => {
+                failed += 1;
+                line(&format!("  {}: does not derive: {}", r.id, r.error.as_deref().unwrap_or("")));
+            }
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn ablation(rules: &RuleSet, cases: &[Case], a: &RulesArgs) -> Result<i32, Error> {
+    let needed = ablate(cases, rules, &options(a));
+    let width = needed.keys().map(|k| k.len()).max().unwrap_or(4);
+    for (name, ids) in needed.iter().filter(|(_, ids)| !ids.is_empty()) {
+        let list: Vec<String> = ids
+            .iter()
+            .map(|(id, why)| match why {
+                Need::Derive => id.clone(),
+                Need::Simplicity => format!("{id} (simpler)"),
+            })
+            .collect();
+        line(&format!("{name:<width$}  {} case(s): {}", ids.len(), list.join(", ")));
+    }
+    let free: Vec<&str> = needed
+        .iter()
+        .filter(|(_, ids)| ids.is_empty())
+        .map(|(k, _)| k.as_str())
+        .collect();
+    line(&format!("\nneeded by no case ({}): {}", free.len(), free.join(", ")));
+    Ok(0)
 }
 
 /// The cases of a catalog file; a malformed line is bad input here.
@@ -136,12 +154,7 @@ fn read_cases(path: &std::path::Path) -> Result<Vec<Case>, Error> {
         match entry {
             Ok(c) => cases.push(c),
             Err(b) => {
-                return Err(Error::plain(format!(
-                    "{}:{}: {}",
-                    path.display(),
-                    b.line,
-                    b.message
-                )));
+                return Err(Error::plain(format!("{}:{}: {}", path.display(), b.line, b.message)));
             }
         }
     }

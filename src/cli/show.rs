@@ -3,16 +3,24 @@
 use serde_json::json;
 
 use super::args::{Format, ShowArgs};
-use super::json::shape_json;
-use matcalc::syntax::{latex::to_latex, numpy::to_numpy, text::to_text};
-use matcalc::{read_expr, Error};
+use super::output::line;
+use matcalc::{read_exprs, to_latex, to_numpy, to_text, Error, TextOptions};
 
 pub fn run(a: &ShowArgs) -> Result<i32, Error> {
-    let (typed, env) = read_expr(&a.expr, &a.decls)?;
+    let checked = read_exprs(&[&a.expr], &a.decls, &[])?;
+    let (typed, env) = (&checked.typed[0], &checked.env);
+    for w in &checked.warnings {
+        eprintln!("warning: {w}");
+    }
+    let opts = TextOptions {
+        root: None,
+        share: true,
+    };
+    let text = to_text(&typed.expr, env, opts);
     let out = match a.format {
-        Format::Text => format!("{} : {}", to_text(&typed.expr), typed.shape),
-        Format::Latex => to_latex(&typed.expr),
-        Format::Numpy => to_numpy(&typed.expr, &env).map_err(Error::Failed)?,
+        Format::Text => format!("{text} : {}", typed.shape),
+        Format::Latex => to_latex(&typed.expr, env, true),
+        Format::Numpy => to_numpy(&typed.expr, env, true).map_err(Error::Failed)?,
         Format::Json => {
             let names: serde_json::Map<String, serde_json::Value> = env
                 .vars
@@ -22,22 +30,24 @@ pub fn run(a: &ShowArgs) -> Result<i32, Error> {
                         name.to_string(),
                         json!({
                             "kind": info.kind.name(),
-                            "shape": shape_json(info.shape),
+                            "shape": [info.shape.rows.to_string(), info.shape.cols.to_string()],
                             "declared": info.declared,
                         }),
                     )
                 })
                 .collect();
             let v = json!({
-                "expr": to_text(&typed.expr),
-                "shape": shape_json(typed.shape),
-                "latex": to_latex(&typed.expr),
-                "numpy": to_numpy(&typed.expr, &env).ok(),
+                "expr": text,
+                "shape": [typed.shape.rows.to_string(), typed.shape.cols.to_string()],
+                "latex": to_latex(&typed.expr, env, true),
+                "numpy": to_numpy(&typed.expr, env, true).ok(),
+                "decls": env.decls_text(),
                 "names": names,
+                "warnings": checked.warnings,
             });
             serde_json::to_string_pretty(&v).unwrap_or_default()
         }
     };
-    println!("{out}");
+    line(&out);
     Ok(0)
 }

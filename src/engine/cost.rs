@@ -7,9 +7,9 @@ use std::collections::HashSet;
 
 use egg::{CostFunction, Id, Language};
 
-use super::analysis::MathGraph;
-use crate::lang::{Math, ShapedConst};
-use crate::syntax::prec::Prec;
+use crate::analysis::MathGraph;
+use crate::lang::prec::Prec;
+use crate::lang::{Const, Math, Op, Text};
 
 /// The value to minimise, then the printed node's binding (for the parent's parentheses).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
@@ -52,11 +52,17 @@ impl<'a> PresentationCost<'a> {
         }
     }
 
-    /// A small charge for writing `b + a` where the input wrote `a + b`.
+    /// A small charge for writing `b + a` where the input wrote `a + b`, and for
+    /// writing a transpose before what it transposes (`A' + A` rather than `A + A'`).
     fn swapped(&self, a: Id, b: Id) -> f64 {
         let (a, b) = (self.egraph.find(a), self.egraph.find(b));
+        let transpose_first = self.egraph[a]
+            .nodes
+            .iter()
+            .any(|n| matches!(n, Math::Unary(Op::Trans, [t]) if self.egraph.find(*t) == b));
         charge(
-            self.preferred.contains(&(b, a)) && !self.preferred.contains(&(a, b)),
+            (self.preferred.contains(&(b, a)) && !self.preferred.contains(&(a, b)))
+                || transpose_first,
             SWAPPED,
         )
     }
@@ -72,14 +78,15 @@ fn charge(on: bool, amount: f64) -> f64 {
 }
 
 fn binding_of(node: &Math) -> Prec {
-    use Math::*;
     match node {
-        Add(_) | Sub(_) => Prec::Add,
-        Mul(_) | HMul(_) | HDiv(_) => Prec::Mul,
-        Neg(_) => Prec::Unary,
-        Num(n) if n.value() < 0.0 => Prec::Unary,
-        Pow(_) => Prec::Pow,
-        Trans(_) => Prec::Postfix,
+        Math::Num(n) if n.value() < 0.0 => Prec::Unary,
+        Math::Unary(op, _) | Math::Binary(op, _) => match op.info().text {
+            Text::Infix(_, p) => p,
+            Text::Prefix(_) => Prec::Unary,
+            Text::Power(_) => Prec::Pow,
+            Text::Postfix(_) => Prec::Postfix,
+            _ => Prec::Atom,
+        },
         _ => Prec::Atom,
     }
 }
@@ -91,22 +98,30 @@ impl CostFunction<Math> for PresentationCost<'_> {
     where
         C: FnMut(Id) -> Cost,
     {
-        use Math::*;
         let binding = binding_of(enode);
         let child = |costs: &mut C, id: Id, need: Prec| {
             let c = costs(id);
             c.value + if c.binding < need { PARENS } else { 0.0 }
         };
+        let data = |id: &Id| &self.egraph[*id].data;
         let value = match enode {
-            Num(_) => LEAF / 2.0,
-            Sym(_) => LEAF,
-            Const(_) => LEAF,
-            D(_) | Lin(_) | Jac(_) | JacVec(_) => {
+            Math::Num(_) => LEAF / 2.0,
+            Math::Sym(_) => LEAF,
+            // A row of ones prints as `ones(n)'`, a matrix of them as a product.
+            Math::Const(Const::Ones(r, c)) if !r.is_one() && !c.is_one() => LEAF + 2.0 * OPERATOR,
+            Math::Const(Const::Ones(r, _)) if r.is_one() => LEAF + OPERATOR,
+            Math::Const(_) => LEAF,
+            Math::Unary(Op::D, _) | Math::Binary(Op::Lin | Op::JacV, _) => {
                 DIFFERENTIAL + enode.fold(0.0, |acc, id| acc + costs(id).value)
             }
-            Add([a, b]) | Sub([a, b]) => {
-                // Constants go last in a sum: `2*s + 3`, not `3 + 2*s`.
-                let constant_first = charge(self.egraph[*a].data.num.is_some(), SCALAR_LAST);
+            Math::Binary(Op::Add | Op::Sub, [a, b]) => {
+                // Constants go last in a sum: `2*s + 3`, not `3 + 2*s`; and a negative
+                // one is subtracted: `s - 4`, not `s + -4`.
+                let constant_first = charge(data(a).num.is_some(), SCALAR_LAST)
+                    + charge(
+                        enode.is_op(Op::Add) && data(b).num.is_some_and(|n| n.value() < 0.0),
+                        SCALAR_LAST,
+                    );
                 // Left-associative: the right operand binds one level tighter.
                 OPERATOR
                     + constant_first
@@ -114,8 +129,8 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + child(&mut costs, *a, Prec::Add)
                     + child(&mut costs, *b, Prec::Mul)
             }
-            Mul([a, b]) => {
-                let (da, db) = (&self.egraph[*a].data, &self.egraph[*b].data);
+            Math::Binary(Op::Mul, [a, b]) => {
+                let (da, db) = (data(a), data(b));
                 let scalar_last =
                     charge(db.shape.is_scalar() && !da.shape.is_scalar(), SCALAR_LAST);
                 let number_last = charge(db.num.is_some() && da.num.is_none(), SCALAR_LAST);
@@ -130,7 +145,7 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + child(&mut costs, *a, Prec::Mul)
                     + child(&mut costs, *b, Prec::Unary)
             }
-            HMul([a, b]) | HDiv([a, b]) => {
+            Math::Binary(Op::HMul | Op::HDiv, [a, b]) => {
                 let eye = charge(costs(*a).eye || costs(*b).eye, EYE_HADAMARD);
                 OPERATOR
                     + eye
@@ -138,11 +153,11 @@ impl CostFunction<Math> for PresentationCost<'_> {
                     + child(&mut costs, *a, Prec::Mul)
                     + child(&mut costs, *b, Prec::Unary)
             }
-            Neg(a) => OPERATOR + child(&mut costs, *a, Prec::Unary),
-            Pow([a, b]) => {
+            Math::Unary(Op::Neg, [a]) => OPERATOR + child(&mut costs, *a, Prec::Unary),
+            Math::Binary(Op::Pow | Op::HPow, [a, b]) => {
                 OPERATOR + child(&mut costs, *a, Prec::Postfix) + child(&mut costs, *b, Prec::Unary)
             }
-            Trans(a) => {
+            Math::Unary(Op::Trans, [a]) => {
                 let c = costs(*a);
                 // The order of the terms matters for ties between equal forms.
                 OPERATOR
@@ -156,11 +171,11 @@ impl CostFunction<Math> for PresentationCost<'_> {
         Cost {
             value,
             binding,
-            diagonal: matches!(enode, Diag(_)),
+            diagonal: enode.is_op(Op::Diag),
             eye: match enode {
-                Const(ShapedConst::Eye(_)) => true,
+                Math::Const(Const::Eye(_)) => true,
                 // A multiple of the identity is still "I" to the reader.
-                Mul([a, b]) => {
+                Math::Binary(Op::Mul, [a, b]) => {
                     let scalar = |id: &Id| self.egraph[*id].data.shape.is_scalar();
                     (costs(*a).eye && scalar(b)) || (costs(*b).eye && scalar(a))
                 }

@@ -1,21 +1,25 @@
-//! The pipeline for one variable: `d f` into an e-graph, saturate with the derive
-//! rules until a canonical node (`lin`, `jac`) sits in the root class, extract its
-//! coefficient, simplify it in a second graph. The coefficient is the derivative in
-//! numerator layout.
+//! The pipeline: `d f` by the forward pass, the canonical forms by the collecting pass
+//! (both directed, linear in the size of f, and sharing their work between all the
+//! variables asked for), then the simplest equal forms by the presentation search.
+//! The coefficient of each canonical form is the derivative, in numerator layout.
 
-use egg::{Extractor, Id, RecExpr, Symbol};
+use std::time::Instant;
 
-use super::analysis::{MathAnalysis, MathGraph};
-use super::cost::PresentationCost;
-use super::explain::{fold, raw_proof, Step};
-use super::saturate::{saturate, Limits, RunStats};
-use super::simplify::simplify;
-use crate::dim::{dim_mul, Shape};
+use egg::{AstSize, Extractor, Id, RecExpr, Symbol};
+
+use super::collect::{collect, Form as Collected};
+use super::forward::{Forward, Seed};
+use super::saturate::{Limits, RunStats, Stop};
+use super::normal::appearance;
+use super::simplify::present;
+use super::steps::{derivation_steps, Step};
+use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::error::Error;
-use crate::kind::{Form, Kind};
-use crate::lang::Math;
+use crate::kind::{derivative_shape, Form, Kind};
+use crate::lang::{Const, Math, Op};
 use crate::rules::{Phase, RuleSet};
+use crate::shape::Shape;
 use crate::typecheck::Typed;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,28 +29,73 @@ pub enum Layout {
     Denominator,
 }
 
+/// How the derivative by a symmetric matrix is meant (SPEC §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Convention {
+    /// The symmetric C with df = tr(C dS) for every symmetric dS: (G + G')/2.
+    #[default]
+    Sym,
+    /// By the n(n+1)/2 independent entries (Cookbook §2.8): G + G' - diag(diag(G)).
+    Entries,
+    /// S treated as unconstrained.
+    None,
+}
+
+impl Convention {
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Sym => "sym",
+            Convention::Entries => "entries",
+            Convention::None => "none",
+        }
+    }
+}
+
 /// Settings of one derivation.
 #[derive(Debug, Clone)]
 pub struct DeriveOptions {
     pub layout: Layout,
+    /// Bounds on the presentation search (the directed passes need none: they are
+    /// linear in the size of f).
     pub limits: Limits,
-    pub simplify_limits: Limits,
     /// Rules left out (`--without`), by name.
     pub without: Vec<String>,
-    /// Record the derivation step by step (egg's explanations; slower).
+    /// Record the derivation step by step.
     pub steps: bool,
+    pub symmetric: Convention,
+    /// The whole derivation's time budget; the directed passes stop with
+    /// `Error::Limit` past it (they are linear, so only a huge input reaches it).
+    pub time_limit: std::time::Duration,
 }
 
 impl Default for DeriveOptions {
     fn default() -> DeriveOptions {
         DeriveOptions {
             layout: Layout::Numerator,
-            limits: Limits::default(),
-            simplify_limits: Limits::simplify(),
+            limits: Limits::simplify(),
             without: Vec::new(),
             steps: false,
+            symmetric: Convention::Sym,
+            time_limit: std::time::Duration::from_secs(5),
         }
     }
+}
+
+/// What the passes did, for reports.
+#[derive(Debug, Clone)]
+pub struct DeriveStats {
+    /// Nodes of the derivation graph (f, d f and the coefficients).
+    pub nodes: usize,
+    /// Rule applications of the forward and collecting passes.
+    pub forward_steps: usize,
+    pub collect_steps: usize,
+    /// Milliseconds of the passes.
+    pub derive_ms: f64,
+    pub simplify: RunStats,
+    /// Every rule used, with its count.
+    pub applied: indexmap::IndexMap<String, usize>,
+    /// Ill-shaped nodes or merges the analysis saw: always 0 unless there is a bug.
+    pub ill_shaped: usize,
 }
 
 /// A derivative and how it was found.
@@ -58,198 +107,321 @@ pub struct Derivation {
     pub numerator: RecExpr<Math>,
     /// In the layout asked for.
     pub derivative: RecExpr<Math>,
+    /// The shape of `derivative`.
     pub shape: Shape,
-    /// The canonical differential, `(lin C X)` or `(jac J x)`, with C as printed.
+    /// The canonical differential (`tr(C dX)`, `D dx` or `J vec(dX)`) with C as printed.
     pub differential: RecExpr<Math>,
-    pub saturation: RunStats,
-    pub simplification: RunStats,
-    /// From `d f` to the canonical form, bookkeeping folded (with `steps`).
+    pub stats: DeriveStats,
+    /// From `d f` to the canonical form (with `steps`).
     pub steps: Option<Vec<Step>>,
+    /// The convention for a symmetric variable, if the variable is one.
+    pub convention: Option<Convention>,
 }
 
-/// Whether `node` is a canonical form of the differential for `form`.
-fn canonical_child(egraph: &MathGraph, node: &Math, form: Form, x_scalar: bool) -> Option<Id> {
-    let is_var = |x: &Id| egraph[*x].data.is_wrt;
-    match (node, form) {
-        (Math::Lin([c, x]), Form::Trace) if is_var(x) => Some(*c),
-        (Math::Jac([c, x]), Form::Jacobian) if is_var(x) => Some(*c),
-        // A scalar by a scalar reads the same either way.
-        (Math::Jac([c, x]), Form::Trace) if x_scalar && is_var(x) => Some(*c),
-        (Math::JacVec([c, x]), Form::VecJacobian) if is_var(x) => Some(*c),
-        // vec(dx) = dx for a vector x.
-        (Math::Jac([c, x]), Form::VecJacobian)
-            if is_var(x) && egraph[*x].data.shape.is_vector() =>
-        {
-            Some(*c)
-        }
-        _ => None,
-    }
-}
-
-fn coefficient_classes(egraph: &MathGraph, root: Id, form: Form, x_scalar: bool) -> Vec<Id> {
-    let mut out: Vec<Id> = egraph[root]
-        .nodes
-        .iter()
-        .filter_map(|n| canonical_child(egraph, n, form, x_scalar))
-        .map(|c| egraph.find(c))
-        .collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Derives `f` (already type-checked) with respect to `wrt`.
+/// Derives `f` (already type-checked) with respect to each of `wrt`.
 pub fn derive(
     f: &Typed,
     env: &Env,
-    wrt: Symbol,
+    wrt: &[Symbol],
     rules: &RuleSet,
     opts: &DeriveOptions,
-) -> Result<Derivation, Error> {
-    let x_shape = env
-        .shape(wrt)
-        .ok_or_else(|| Error::plain(format!("`{wrt}` is not a name of the expression")))?;
-    if !f
-        .expr
-        .as_ref()
+) -> Result<Vec<Derivation>, Error> {
+    for x in wrt {
+        if env.shape(*x).is_none() || !occurs(f, *x) {
+            return Err(Error::plain(format!(
+                "`{x}` does not occur in the expression: its derivative would be zero"
+            )));
+        }
+    }
+    let start = Instant::now();
+    // The variables whose coefficients one pair of passes finds together: all of them
+    // for a scalar f; for a vector or matrix f, the non-scalar ones together and each
+    // scalar one alone (read as D dx).
+    let mut groups: Vec<(Vec<Symbol>, Form)> = Vec::new();
+    let f_scalar = f.shape.is_scalar();
+    let (scalars, others): (Vec<Symbol>, Vec<Symbol>) = wrt
         .iter()
-        .any(|n| matches!(n, Math::Sym(s) if *s == wrt))
-    {
-        return Err(Error::plain(format!(
-            "`{wrt}` does not occur in the expression: its derivative would be zero"
-        )));
+        .partition(|x| env.shape(**x).is_some_and(|s| s.is_scalar()));
+    if f_scalar {
+        groups.push((wrt.to_vec(), Form::Trace));
+    } else {
+        if !others.is_empty() {
+            groups.push((others, Form::VecJacobian));
+        }
+        for x in scalars {
+            groups.push((vec![x], Form::ByScalar));
+        }
     }
-    let kind = Kind::of(f.shape, x_shape);
-    let form = kind.form();
-    let x_scalar = x_shape.is_scalar();
-
-    let mut egraph = MathGraph::new(MathAnalysis::new(env.clone(), Some(wrt)));
-    if opts.steps {
-        egraph = egraph.with_explanations_enabled();
+    let mut found: Vec<(Symbol, RecExpr<Math>, PassStats)> = Vec::new();
+    for (vars, form) in &groups {
+        found.extend(derive_group(f, env, vars, *form, rules, opts)?);
     }
-    let f_id = egraph.add_expr(&f.expr);
-    // A matrix-valued function is read through d vec(F) = J vec(dX).
-    let f_id = if form == Form::VecJacobian {
-        egraph.add(Math::Vec(f_id))
-    } else {
-        f_id
-    };
-    let root = egraph.add(Math::D(f_id));
-    egraph.rebuild();
-    let goal = move |g: &MathGraph| {
-        let r = g.find(root);
-        g[r].data.zero || !coefficient_classes(g, r, form, x_scalar).is_empty()
-    };
-    // Expand first (d pushed in, sums out), then collect: re-bracketing products that
-    // still hold sums multiplies the graph.
-    let expand_rules = rules.rewrites(Phase::Expand, &opts.without);
-    let (egraph, expansion) = saturate(egraph, &expand_rules, &opts.limits, goal);
-    let derive_rules = rules.rewrites(Phase::Derive, &opts.without);
-    let (mut egraph, saturation) = if expansion.stop.is_limit() || goal(&egraph) {
-        (egraph, expansion)
-    } else {
-        let (g, s) = saturate(egraph, &derive_rules, &opts.limits, goal);
-        (g, expansion.then(s))
-    };
-    let root = egraph.find(root);
+    let derive_ms = start.elapsed().as_secs_f64() * 1000.0;
 
-    let c_shape = match form {
-        Form::Trace => x_shape.transposed(),
-        Form::Jacobian if x_scalar => f.shape,
-        Form::Jacobian => Shape::new(f.shape.rows, x_shape.rows),
-        Form::VecJacobian => Shape::new(
-            dim_mul(f.shape.rows, f.shape.cols),
-            dim_mul(x_shape.rows, x_shape.cols),
-        ),
-    };
-    let zero = egraph[root].data.zero;
-    let candidates: Vec<RecExpr<Math>> = if zero {
-        vec![RecExpr::from(vec![Math::zero(c_shape)])]
-    } else {
-        let classes = coefficient_classes(&egraph, root, form, x_scalar);
-        let extractor = Extractor::new(&egraph, PresentationCost::new(&egraph));
-        let mut found: Vec<(f64, RecExpr<Math>)> = classes
-            .iter()
-            .map(|c| {
-                let (cost, e) = extractor.find_best(*c);
-                (cost.value, e)
-            })
-            .collect();
-        found.sort_by(|a, b| a.0.total_cmp(&b.0));
-        found.into_iter().map(|(_, e)| e).collect()
-    };
-    if candidates.is_empty() {
-        let why = if saturation.stop.is_limit() {
-            format!("the search stopped at its {}", saturation.stop)
-        } else {
-            format!("the search ended ({}) without it", saturation.stop)
-        };
-        return Err(Error::Failed(format!(
-            "could not bring d f to the form {} for `{wrt}`: {why}",
-            match form {
-                Form::Trace => "tr(C dX)",
-                Form::Jacobian => "J dx",
-                Form::VecJacobian => "J d vec(X)",
-            }
-        )));
-    }
-
-    let steps = if opts.steps && !zero {
-        let start = differential_of(f, form);
-        let end = canonical_expr(&candidates[0], wrt, form);
-        raw_proof(&mut egraph, &start, &end).map(|s| fold(s, rules))
-    } else {
-        None
-    };
+    // One presentation search for every coefficient, in numerator layout.
     let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
-    let want_t = opts.layout == Layout::Denominator;
-    let simplified = simplify(
-        &candidates,
-        env,
-        &simplify_rules,
-        &opts.simplify_limits,
-        want_t,
-    );
-    let numerator = simplified.expr;
-    let derivative = simplified.transposed.unwrap_or_else(|| numerator.clone());
-    let shape = crate::shapes::shapes_of(&derivative, env)
-        .ok()
-        .and_then(|s| s.last().copied())
-        .unwrap_or(c_shape);
-    let differential = canonical_expr(&numerator, wrt, form);
-    Ok(Derivation {
-        wrt,
-        kind,
-        numerator,
-        derivative,
-        shape,
-        differential,
-        saturation,
-        simplification: simplified.stats,
-        steps,
-    })
+    let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);
+    let coefficients: Vec<RecExpr<Math>> = found.iter().map(|(_, c, _)| c.clone()).collect();
+    let order = appearance(&[&f.expr]);
+    let presented = present(&coefficients, env, &order, &tidy_rules, &simplify_rules, &opts.limits);
+    let mut simplify_stats = presented.stats.clone();
+    // Then the conventions of symmetric variables and the layout, each a second small
+    // search over forms that are already simple.
+    let mut numerators: Vec<RecExpr<Math>> = Vec::new();
+    let mut again: Vec<RecExpr<Math>> = Vec::new();
+    for ((x, _, _), c) in found.iter().zip(&presented.exprs) {
+        let n = if env.is_symmetric(*x) && f_scalar && opts.symmetric != Convention::None {
+            let symmetric = proved_symmetric(c, env, rules, opts);
+            with_convention(c, opts.symmetric, symmetric)
+        } else {
+            c.clone()
+        };
+        numerators.push(n.clone());
+        if opts.layout == Layout::Denominator {
+            again.push(transposed(&n));
+        }
+    }
+    let changed: Vec<usize> = (0..numerators.len())
+        .filter(|i| numerators[*i] != presented.exprs[*i])
+        .collect();
+    if !changed.is_empty() {
+        let inputs: Vec<RecExpr<Math>> = changed.iter().map(|i| numerators[*i].clone()).collect();
+        let p = present(&inputs, env, &order, &tidy_rules, &simplify_rules, &opts.limits);
+        for (k, i) in changed.iter().enumerate() {
+            numerators[*i] = p.exprs[k].clone();
+        }
+        simplify_stats = simplify_stats.then(p.stats);
+    }
+    let derivatives: Vec<RecExpr<Math>> = if opts.layout == Layout::Denominator {
+        let inputs: Vec<RecExpr<Math>> = numerators.iter().map(transposed).collect();
+        let p = present(&inputs, env, &order, &tidy_rules, &simplify_rules, &opts.limits);
+        simplify_stats = simplify_stats.then(p.stats);
+        p.exprs
+    } else {
+        numerators.clone()
+    };
+    let mut out = Vec::new();
+    for (i, (x, _, pass)) in found.into_iter().enumerate() {
+        let numerator = numerators[i].clone();
+        let derivative = derivatives[i].clone();
+        let x_shape = env.shape(x).unwrap_or_else(Shape::scalar);
+        let kind = Kind::of(f.shape, x_shape);
+        let shape = crate::lang::shapes_of(&derivative, |v| env.shape(v))
+            .ok()
+            .and_then(|s| s.last().copied())
+            .unwrap_or_else(|| {
+                let n = derivative_shape(f.shape, x_shape);
+                if opts.layout == Layout::Denominator {
+                    n.transposed()
+                } else {
+                    n
+                }
+            });
+        let differential = canonical_expr(&numerator, x, kind.form(), x_shape);
+        let steps = if opts.steps {
+            Some(derivation_steps(f, env, x, rules, opts, &numerator)?)
+        } else {
+            None
+        };
+        out.push(Derivation {
+            wrt: x,
+            kind,
+            numerator,
+            derivative,
+            shape,
+            differential,
+            stats: DeriveStats {
+                nodes: pass.nodes,
+                forward_steps: pass.forward_steps,
+                collect_steps: pass.collect_steps,
+                derive_ms,
+                simplify: simplify_stats.clone(),
+                ill_shaped: pass.ill_shaped + simplify_stats.ill_shaped,
+                applied: pass.applied,
+            },
+            steps,
+            convention: (env.is_symmetric(x) && f.shape.is_scalar()).then_some(opts.symmetric),
+        });
+    }
+    Ok(out)
 }
 
-/// `(d f)`, or `(d (vec f))` when the Jacobian is read through vec.
-fn differential_of(f: &Typed, form: Form) -> RecExpr<Math> {
-    let mut nodes = f.expr.as_ref().to_vec();
-    if form == Form::VecJacobian {
-        nodes.push(Math::Vec(Id::from(nodes.len() - 1)));
+fn occurs(f: &Typed, x: Symbol) -> bool {
+    f.expr.as_ref().iter().any(|n| matches!(n, Math::Sym(s) if *s == x))
+}
+
+/// What one pair of passes did.
+#[derive(Debug, Clone, Default)]
+struct PassStats {
+    nodes: usize,
+    forward_steps: usize,
+    collect_steps: usize,
+    applied: indexmap::IndexMap<String, usize>,
+    ill_shaped: usize,
+}
+
+/// The coefficients for `vars`, unsimplified, from one forward and one collecting pass
+/// (or a forward pass seeded with 1, for a scalar variable of a non-scalar f).
+fn derive_group(
+    f: &Typed,
+    env: &Env,
+    vars: &[Symbol],
+    form: Form,
+    rules: &RuleSet,
+    opts: &DeriveOptions,
+) -> Result<Vec<(Symbol, RecExpr<Math>, PassStats)>, Error> {
+    let mut g = MathGraph::new(MathAnalysis::new(env.clone(), vars.to_vec()));
+    let seed = if form == Form::ByScalar {
+        Seed::One
+    } else {
+        Seed::Differential
+    };
+    let deadline = Instant::now() + opts.time_limit;
+    let mut fwd = Forward::new(rules, &opts.without, vars.to_vec(), seed).with_deadline(deadline);
+    let df = fwd.run(&mut g, &f.expr)?;
+    let mut stats = PassStats {
+        forward_steps: fwd.applied.len(),
+        ..PassStats::default()
+    };
+    for (_, name) in &fwd.applied {
+        *stats.applied.entry(name.to_string()).or_default() += 1;
     }
-    nodes.push(Math::D(Id::from(nodes.len() - 1)));
+    let mut coefficients: Vec<(Symbol, Option<Id>)> = Vec::new();
+    match form {
+        Form::ByScalar => coefficients.push((vars[0], Some(df))),
+        Form::Trace | Form::VecJacobian => {
+            let (cform, seed) = if form == Form::Trace {
+                (Collected::Lin, g.add(Math::num(1.0)))
+            } else {
+                let n = f.shape.size();
+                let eye = if n.is_one() {
+                    Math::num(1.0)
+                } else {
+                    Math::Const(Const::Eye(n))
+                };
+                (Collected::JacV, g.add(eye))
+            };
+            let c = collect(&mut g, rules, &opts.without, cform, df, seed, vars, Some(deadline))?;
+            stats.collect_steps = c.applied.len();
+            for (_, name) in &c.applied {
+                *stats.applied.entry(name.clone()).or_default() += 1;
+            }
+            for x in vars {
+                coefficients.push((*x, c.coefficients.get(x).copied()));
+            }
+        }
+    }
+    g.rebuild();
+    stats.nodes = g.total_number_of_nodes();
+    stats.ill_shaped = g.analysis.ill_shaped;
+    let extractor = Extractor::new(&g, AstSize);
+    let mut out = Vec::new();
+    for (x, c) in coefficients {
+        let x_shape = env.shape(x).unwrap_or_else(Shape::scalar);
+        let expr = match c {
+            Some(id) => extractor.find_best(g.find(id)).1,
+            // No differential of x reached the root: the derivative is zero.
+            None => RecExpr::from(vec![Math::zero(derivative_shape(f.shape, x_shape))]),
+        };
+        out.push((x, expr, stats.clone()));
+    }
+    Ok(out)
+}
+
+/// `C'` as an expression.
+fn transposed(c: &RecExpr<Math>) -> RecExpr<Math> {
+    let mut nodes = c.as_ref().to_vec();
+    nodes.push(Math::unary(Op::Trans, egg::Id::from(nodes.len() - 1)));
     RecExpr::from(nodes)
 }
 
-/// `(lin C X)` / `(jac J x)` / `(jacv J X)` around a coefficient.
-fn canonical_expr(c: &RecExpr<Math>, wrt: Symbol, form: Form) -> RecExpr<Math> {
+/// Whether C = C' is proved (by the equivalence search, with a small budget): then
+/// the symmetric conventions need no symmetrising.
+fn proved_symmetric(c: &RecExpr<Math>, env: &Env, rules: &RuleSet, opts: &DeriveOptions) -> bool {
+    let Ok(shapes) = crate::lang::shapes_of(c, |v| env.shape(v)) else {
+        return false;
+    };
+    let Some(shape) = shapes.last().copied() else {
+        return false;
+    };
+    let a = Typed {
+        expr: c.clone(),
+        shape,
+    };
+    let b = Typed {
+        expr: transposed(c),
+        shape: shape.transposed(),
+    };
+    let eq = super::equiv::EquivOptions {
+        limits: Limits {
+            nodes: 5_000,
+            iterations: 12,
+            time: opts.limits.time.min(std::time::Duration::from_millis(300)),
+            match_limit: 500,
+        },
+        without: opts.without.clone(),
+        // Only the verdict: explanations cost time and memory, and their proofs can
+        // be exponentially long (logdet(S^4 + I)).
+        proof: false,
+    };
+    matches!(
+        super::equiv::equiv(&a, &b, env, rules, &eq).map(|e| e.verdict),
+        Ok(super::equiv::Verdict::Equal { .. })
+    )
+}
+
+/// The gradient of a symmetric variable under a convention: (C + C')/2, or
+/// C + C' - diag(diag(C)) (when C is known symmetric: C, and 2C - diag(diag(C))).
+fn with_convention(c: &RecExpr<Math>, conv: Convention, symmetric: bool) -> RecExpr<Math> {
+    let mut e = c.clone();
+    let root = Id::from(e.as_ref().len() - 1);
+    match (conv, symmetric) {
+        (Convention::None, _) | (Convention::Sym, true) => e,
+        (Convention::Entries, true) => {
+            let two = e.add(Math::num(2.0));
+            let s = e.add(Math::binary(Op::Mul, two, root));
+            let dg = e.add(Math::unary(Op::DiagV, root));
+            let dd = e.add(Math::unary(Op::Diag, dg));
+            e.add(Math::binary(Op::Sub, s, dd));
+            e
+        }
+        (Convention::Sym, false) => {
+            let t = e.add(Math::unary(Op::Trans, root));
+            let s = e.add(Math::binary(Op::Add, root, t));
+            let half = e.add(Math::num(0.5));
+            e.add(Math::binary(Op::Mul, half, s));
+            e
+        }
+        (Convention::Entries, false) => {
+            let t = e.add(Math::unary(Op::Trans, root));
+            let s = e.add(Math::binary(Op::Add, root, t));
+            let dg = e.add(Math::unary(Op::DiagV, root));
+            let dd = e.add(Math::unary(Op::Diag, dg));
+            e.add(Math::binary(Op::Sub, s, dd));
+            e
+        }
+    }
+}
+
+/// `(lin C (d X))`, `(* D (d x))` or `(jacv J (d X))` around a coefficient.
+pub fn canonical_expr(c: &RecExpr<Math>, wrt: Symbol, form: Form, _x: Shape) -> RecExpr<Math> {
     let mut nodes = c.as_ref().to_vec();
     let c_id = Id::from(nodes.len() - 1);
     nodes.push(Math::Sym(wrt));
     let x_id = Id::from(nodes.len() - 1);
+    nodes.push(Math::unary(Op::D, x_id));
+    let dx = Id::from(nodes.len() - 1);
     nodes.push(match form {
-        Form::Trace => Math::Lin([c_id, x_id]),
-        Form::Jacobian => Math::Jac([c_id, x_id]),
-        Form::VecJacobian => Math::JacVec([c_id, x_id]),
+        Form::Trace => Math::binary(Op::Lin, c_id, dx),
+        Form::ByScalar => Math::binary(Op::Mul, c_id, dx),
+        Form::VecJacobian => Math::binary(Op::JacV, c_id, dx),
     });
     RecExpr::from(nodes)
+}
+
+/// A stop of the presentation search that a report should mention: a limit means the
+/// form printed may not be the simplest (it is still correct).
+pub fn simplification_note(stop: &Stop) -> Option<String> {
+    stop.is_limit()
+        .then(|| format!("the search for a simpler form stopped at its {stop}; the derivative is correct but may not be the simplest"))
 }

@@ -4,16 +4,36 @@
 
 use egg::RecExpr;
 
-use super::analysis::{MathAnalysis, MathGraph};
-use super::derive::DeriveOptions;
-use super::explain::{fold, raw_proof, Step};
-use super::saturate::{saturate, RunStats, Stop};
+use super::explain::{fold, proof_length, raw_proof};
+use super::saturate::{saturate, Limits, RunStats, Stop};
+use super::steps::Step;
+use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::error::Error;
 use crate::lang::Math;
-use crate::numeric::{eval, rel_err, try_random_point, try_random_point_reversed, Mat, Point};
+use crate::numeric::{const_dims, eval, evaluation_cost, OPS_PER_SECOND, rel_err, try_random_point, try_random_point_reversed, Mat, Point};
 use crate::rules::{Phase, RuleSet};
 use crate::typecheck::Typed;
+
+/// Settings of one equivalence check.
+#[derive(Debug, Clone)]
+pub struct EquivOptions {
+    pub limits: Limits,
+    /// Rules left out (`--without`), by name.
+    pub without: Vec<String>,
+    /// Whether a proof is wanted, or only the verdict (no explanations are kept).
+    pub proof: bool,
+}
+
+impl Default for EquivOptions {
+    fn default() -> EquivOptions {
+        EquivOptions {
+            limits: Limits::default(),
+            without: Vec::new(),
+            proof: true,
+        }
+    }
+}
 
 /// Random points tried before believing two sides equal, and the tolerance.
 pub const POINTS: usize = 5;
@@ -28,6 +48,22 @@ pub struct Counterexample {
     pub rel_err: f64,
 }
 
+impl Counterexample {
+    /// The values on one line each: `x = [[…]]`, then both sides.
+    pub fn describe(&self) -> String {
+        let compact = crate::rules::audit::compact;
+        let mut out: Vec<String> = self
+            .point
+            .values
+            .iter()
+            .map(|(name, v)| format!("{name} = {}", compact(v)))
+            .collect();
+        out.push(format!("left = {}", compact(&self.left)));
+        out.push(format!("right = {}", compact(&self.right)));
+        out.join("; ")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Verdict {
     /// Proved: the chain of steps from the first side to the second.
@@ -36,6 +72,11 @@ pub enum Verdict {
     },
     NotEqual {
         counterexample: Box<Counterexample>,
+    },
+    /// Not equal: the two sides do not even have one shape.
+    DifferentShapes {
+        left: crate::shape::Shape,
+        right: crate::shape::Shape,
     },
     /// No proof within the limits, but equal at `points` random points.
     Unknown {
@@ -48,7 +89,13 @@ pub enum Verdict {
 pub struct Equivalence {
     pub verdict: Verdict,
     pub stats: Option<RunStats>,
+    /// Why an `Equal` verdict has no proof (not asked for, or too long to print).
+    pub note: Option<String>,
 }
+
+/// The longest proof written out, in steps: a proof can share subproofs that its
+/// flat form repeats, and its flat length can grow exponentially.
+pub const MAX_PROOF_STEPS: u64 = 2_000;
 
 /// Compares `a` and `b` (type-checked together, so they share `env`).
 pub fn equiv(
@@ -56,52 +103,81 @@ pub fn equiv(
     b: &Typed,
     env: &Env,
     rules: &RuleSet,
-    opts: &DeriveOptions,
+    opts: &EquivOptions,
 ) -> Result<Equivalence, Error> {
     if a.shape != b.shape {
-        return Err(Error::plain(format!(
-            "the two sides have different shapes: {} and {}",
-            a.shape, b.shape
-        )));
+        return Ok(Equivalence {
+            verdict: Verdict::DifferentShapes {
+                left: a.shape,
+                right: b.shape,
+            },
+            stats: None,
+            note: None,
+        });
     }
-    let points = match numeric_comparison(a, b, env) {
+    let started = std::time::Instant::now();
+    let points = match numeric_comparison(a, b, env, opts.limits.time) {
         Ok(n) => n,
         Err(c) => {
             return Ok(Equivalence {
                 verdict: Verdict::NotEqual { counterexample: c },
                 stats: None,
+                note: None,
             })
         }
     };
-    let mut egraph =
-        MathGraph::new(MathAnalysis::new(env.clone(), None)).with_explanations_enabled();
+    let egraph = MathGraph::new(MathAnalysis::new(env.clone(), Vec::new()));
+    let mut egraph = if opts.proof { egraph.with_explanations_enabled() } else { egraph };
     let (ia, ib) = (egraph.add_expr(&a.expr), egraph.add_expr(&b.expr));
     egraph.rebuild();
     let rewrites = rules.rewrites(Phase::Prove, &opts.without);
     let goal = move |g: &MathGraph| g.find(ia) == g.find(ib);
-    let (mut egraph, stats) = saturate(egraph, &rewrites, &opts.limits, goal);
-    let verdict = match raw_proof(&mut egraph, &a.expr, &b.expr) {
-        Some(steps) => Verdict::Equal {
-            proof: fold(steps, rules),
-        },
-        None => Verdict::Unknown {
-            points,
-            stop: stats.stop.clone(),
-        },
+    let limits = Limits {
+        time: opts.limits.time.saturating_sub(started.elapsed()),
+        ..opts.limits
+    };
+    let (mut egraph, stats) = saturate(egraph, &rewrites, &limits, goal);
+    let unknown = Verdict::Unknown {
+        points,
+        stop: stats.stop.clone(),
+    };
+    let (verdict, note) = if egraph.find(ia) != egraph.find(ib) {
+        (unknown, None)
+    } else if !opts.proof {
+        (Verdict::Equal { proof: Vec::new() }, Some("no proof was asked for".to_string()))
+    } else {
+        match proof_length(&mut egraph, &a.expr, &b.expr) {
+            Some(n) if n > MAX_PROOF_STEPS => (
+                Verdict::Equal { proof: Vec::new() },
+                Some(format!("proved, but the proof is too long to write out ({n} steps)")),
+            ),
+            _ => match raw_proof(&mut egraph, &a.expr, &b.expr) {
+                Some(steps) => (Verdict::Equal { proof: fold(steps, rules) }, None),
+                None => (unknown, None),
+            },
+        }
     };
     Ok(Equivalence {
         verdict,
         stats: Some(stats),
+        note,
     })
 }
 
 /// Evaluates both sides at random points: the number of points where they agree, or
 /// the first counterexample.
-fn numeric_comparison(a: &Typed, b: &Typed, env: &Env) -> Result<usize, Box<Counterexample>> {
-    let extra = dims_of(&[&a.expr, &b.expr]);
+/// Past `time`, the points already agreed on are enough (one at least).
+fn numeric_comparison(
+    a: &Typed,
+    b: &Typed,
+    env: &Env,
+    time: std::time::Duration,
+) -> Result<usize, Box<Counterexample>> {
+    let started = std::time::Instant::now();
+    let extra = const_dims(&[&a.expr, &b.expr]);
     let mut agreed = 0;
     for seed in 0..POINTS as u64 * 4 {
-        if agreed == POINTS {
+        if agreed == POINTS || (agreed > 0 && started.elapsed() > time) {
             break;
         }
         // Entries of either sign or positive, sizes in either order (X'X is singular
@@ -115,6 +191,11 @@ fn numeric_comparison(a: &Typed, b: &Typed, env: &Env) -> Result<usize, Box<Coun
         let Ok(point) = drawn else {
             continue;
         };
+        // A point that would take longer than what is left is not tried.
+        let cost = evaluation_cost(&a.expr, env, &point) + evaluation_cost(&b.expr, env, &point);
+        if cost / OPS_PER_SECOND > time.saturating_sub(started.elapsed()).as_secs_f64() {
+            break;
+        }
         let (Ok(left), Ok(right)) = (eval(&a.expr, &point), eval(&b.expr, &point)) else {
             continue;
         };
@@ -130,19 +211,4 @@ fn numeric_comparison(a: &Typed, b: &Typed, env: &Env) -> Result<usize, Box<Coun
         agreed += 1;
     }
     Ok(agreed)
-}
-
-/// Size symbols used by constants (`ones(k)`, `I`) that no variable names.
-fn dims_of(exprs: &[&RecExpr<Math>]) -> Vec<crate::dim::Dim> {
-    let mut out = Vec::new();
-    for e in exprs {
-        for n in e.as_ref() {
-            if let Math::Const(c) = n {
-                let s = c.shape();
-                out.push(s.rows);
-                out.push(s.cols);
-            }
-        }
-    }
-    out
 }

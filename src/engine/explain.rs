@@ -3,24 +3,15 @@
 //! transposes) are folded into the step they serve, so a derivation reads like the
 //! tutorial's.
 
-use egg::{FlatTerm, RecExpr, Symbol};
+use std::collections::HashMap;
+use std::rc::Rc;
 
-use super::analysis::MathGraph;
+use egg::{FlatTerm, RecExpr, Symbol, TreeTerm};
+
+use super::steps::Step;
+use crate::analysis::MathGraph;
 use crate::lang::Math;
 use crate::rules::{base_name, RuleSet};
-
-/// One line of a proof: the term after the rewrite, and the rules that led to it
-/// (the identity last, folded bookkeeping before it).
-#[derive(Debug, Clone)]
-pub struct Step {
-    pub expr: RecExpr<Math>,
-    /// The identity this step applies; `None` for the starting term.
-    pub rule: Option<String>,
-    /// Whether the identity was used right to left.
-    pub backward: bool,
-    /// Bookkeeping rules folded into this step, in order.
-    pub folded: Vec<String>,
-}
 
 /// The first rewrite recorded anywhere in a flat term (a proof step rewrites once).
 fn rewrite_of(term: &FlatTerm<Math>) -> Option<(Symbol, bool)> {
@@ -62,6 +53,39 @@ pub fn raw_proof(
             })
             .collect(),
     )
+}
+
+/// How many steps the flat proof that `a` equals `b` would have (saturating), counted
+/// on the proof tree without writing it out; `None` if they are not equal.
+pub fn proof_length(egraph: &mut MathGraph, a: &RecExpr<Math>, b: &RecExpr<Math>) -> Option<u64> {
+    let (ia, ib) = (egraph.lookup_expr(a)?, egraph.lookup_expr(b)?);
+    if egraph.find(ia) != egraph.find(ib) {
+        return None;
+    }
+    let explanation = egraph.explain_equivalence(a, b);
+    let mut memo: HashMap<*const TreeTerm<Math>, u64> = HashMap::new();
+    Some(proof_steps(&explanation.explanation_trees, &mut memo))
+}
+
+/// Flat steps of a proof: its terms' steps, one shared where two meet.
+fn proof_steps(proof: &[Rc<TreeTerm<Math>>], memo: &mut HashMap<*const TreeTerm<Math>, u64>) -> u64 {
+    let total = proof.iter().map(|t| term_steps(t, memo)).fold(0u64, u64::saturating_add);
+    total.saturating_sub(proof.len().saturating_sub(1) as u64).max(1)
+}
+
+/// Flat steps of one term: the first, then each child's proof after its first step.
+fn term_steps(t: &Rc<TreeTerm<Math>>, memo: &mut HashMap<*const TreeTerm<Math>, u64>) -> u64 {
+    let key = Rc::as_ptr(t);
+    if let Some(n) = memo.get(&key) {
+        return *n;
+    }
+    let n = t
+        .child_proofs
+        .iter()
+        .map(|c| proof_steps(c, memo).saturating_sub(1))
+        .fold(1u64, u64::saturating_add);
+    memo.insert(key, n);
+    n
 }
 
 /// Whether a rule only moves terms around (associativity, commuting scalars, …).

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use egg::{BackoffScheduler, Rewrite, Runner, StopReason};
 use indexmap::IndexMap;
 
-use super::analysis::{MathAnalysis, MathGraph};
+use crate::analysis::{MathAnalysis, MathGraph};
 use crate::lang::Math;
 
 /// Bounds on one saturation. egg checks its limits between iterations, so the match
@@ -93,6 +93,19 @@ pub struct RunStats {
 }
 
 impl RunStats {
+    /// A search that did not run.
+    pub fn empty() -> RunStats {
+        RunStats {
+            nodes: 0,
+            classes: 0,
+            iterations: 0,
+            ms: 0.0,
+            stop: Stop::Saturated,
+            applied: IndexMap::new(),
+            ill_shaped: 0,
+        }
+    }
+
     /// Two saturations of one graph, one after the other: sizes and stop reason of the
     /// second, work of both.
     pub fn then(self, next: RunStats) -> RunStats {

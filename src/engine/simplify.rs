@@ -1,96 +1,178 @@
-//! The second, small e-graph: equal forms of the extracted coefficient, and the one
-//! that reads best (DESIGN lesson 7).
+//! The presentation graph: equal forms of the coefficients found, and the ones that
+//! read best (DESIGN lesson 7). The coefficients are already correct; this search only
+//! looks for simpler equal forms, within its budget, which grows with their size.
 
 use egg::{Extractor, Id, Language, RecExpr, Rewrite};
 
-use super::analysis::{MathAnalysis, MathGraph};
 use super::cost::PresentationCost;
+use super::normal::{normalise, Appearance};
 use super::saturate::{saturate, Limits, RunStats};
+use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::lang::Math;
 
-/// The simplified forms of a coefficient and, on request, of its transpose.
-pub struct Simplified {
-    pub expr: RecExpr<Math>,
-    pub transposed: Option<RecExpr<Math>>,
+/// The best-reading form of each expression, in order.
+pub struct Presented {
+    pub exprs: Vec<RecExpr<Math>>,
     pub stats: RunStats,
 }
 
-/// The best-reading form of `exprs`, which must all be equal (they are united first).
-pub fn simplify(
+/// Nodes of presentation graph allowed per node of the coefficients, past the floor
+/// of `Limits::simplify`: the search is bounded by the size of what it presents.
+const NODES_PER_INPUT_NODE: usize = 40;
+/// Iterations the tidy stage may take (a sum of k equal terms folds in k).
+const TIDY_ITERATIONS: usize = 128;
+
+/// Simplifies every expression of `exprs` in one graph (shared subterms are
+/// simplified once), each with its own root; sums list their terms in `order`.
+pub fn present(
     exprs: &[RecExpr<Math>],
     env: &Env,
+    order: &Appearance,
+    tidy: &[Rewrite<Math, MathAnalysis>],
     rules: &[Rewrite<Math, MathAnalysis>],
     limits: &Limits,
-    want_transpose: bool,
-) -> Simplified {
-    let mut egraph = MathGraph::new(MathAnalysis::new(env.clone(), None));
+) -> Presented {
+    let mut egraph = MathGraph::new(MathAnalysis::new(env.clone(), Vec::new()));
     let mut orders: Vec<(Id, Id)> = Vec::new();
-    let ids: Vec<Id> = exprs
+    // Alike terms of long sums and products added first (the graph would drown in
+    // their orderings before finding them alike).
+    let inputs: Vec<RecExpr<Math>> = exprs.iter().map(|e| normalise(e, env, order)).collect();
+    let roots: Vec<Id> = inputs
         .iter()
         .map(|e| add_noting_orders(&mut egraph, e, &mut orders))
         .collect();
-    let root = ids[0];
-    for id in &ids[1..] {
-        egraph.union_trusted(root, *id, "same-coefficient");
-    }
-    let transposed = want_transpose.then(|| egraph.add(Math::Trans(root)));
     egraph.rebuild();
-    let (egraph, stats) = saturate(egraph, rules, limits, settled(root));
+    let input = egraph.total_number_of_nodes();
+    let limits = Limits {
+        nodes: limits.nodes.max(input * NODES_PER_INPUT_NODE).min(limits.nodes * 20),
+        ..*limits
+    };
+    // The tidy rules first, alone: they only shrink terms, so they settle fast and the
+    // tidy forms are there before the full search multiplies the graph.
+    let started = std::time::Instant::now();
+    let tidy_limits = Limits {
+        time: limits.time / 2,
+        // They shrink terms, so many iterations are cheap; long sums need one each.
+        iterations: limits.iterations.max(TIDY_ITERATIONS),
+        ..limits
+    };
+    let (egraph, first) = saturate(egraph, tidy, &tidy_limits, |_| false);
+    let rest = Limits {
+        time: limits.time.saturating_sub(started.elapsed()),
+        ..limits
+    };
+    let (egraph, second) = saturate(egraph, rules, &rest, settled(roots.clone()));
+    // And once more at the end: the forms the full search found last get tidied too
+    // (its node limit may have stopped it just before).
+    let last = Limits {
+        // egg counts the hash-cons table, which holds more than the classes' nodes.
+        nodes: egraph.total_size() + egraph.total_size() / 2 + 100,
+        time: limits.time.saturating_sub(started.elapsed()).max(limits.time / 10),
+        ..tidy_limits
+    };
+    let (egraph, third) = saturate(egraph, tidy, &last, |_| false);
+    // The main search's stop is the one that says whether the form may not be simplest.
+    let main_stop = second.stop.clone();
+    let mut stats = first.then(second).then(third);
+    stats.stop = main_stop;
+    let (mut egraph, exprs) = extract_normalised(egraph, &roots, &orders, env, order);
+    // The normal form may hold terms the graph never saw (sum(-y) is -sum(y)): they
+    // join their classes, the tidy rules get one more pass at them, and the best form
+    // is taken again.
+    let grown: Vec<bool> = roots
+        .iter()
+        .zip(&exprs)
+        .map(|(r, e)| {
+            let id = egraph.add_expr(e);
+            egraph.union(*r, id)
+        })
+        .collect();
+    if !grown.iter().any(|g| *g) {
+        return Presented { exprs, stats };
+    }
+    egraph.rebuild();
+    let again = Limits {
+        nodes: egraph.total_size() + egraph.total_size() / 4 + 100,
+        time: limits.time.saturating_sub(started.elapsed()).max(limits.time / 10),
+        iterations: 8,
+        ..limits
+    };
+    let (egraph, fourth) = saturate(egraph, tidy, &again, |_| false);
+    stats = RunStats { stop: stats.stop.clone(), ..stats.then(fourth) };
+    let (_, exprs) = extract_normalised(egraph, &roots, &orders, env, order);
+    Presented { exprs, stats }
+}
+
+/// The cheapest form of each root, keeping the input's operand orders where costs
+/// tie, in normal form.
+fn extract_normalised(
+    egraph: MathGraph,
+    roots: &[Id],
+    orders: &[(Id, Id)],
+    env: &Env,
+    order: &Appearance,
+) -> (MathGraph, Vec<RecExpr<Math>>) {
     let mut cost = PresentationCost::new(&egraph);
     cost.preferred = orders
         .iter()
         .map(|(a, b)| (egraph.find(*a), egraph.find(*b)))
         .collect();
     let extractor = Extractor::new(&egraph, cost);
-    Simplified {
-        expr: extractor.find_best(egraph.find(root)).1,
-        transposed: transposed.map(|t| extractor.find_best(egraph.find(t)).1),
-        stats,
-    }
+    let exprs = roots
+        .iter()
+        .map(|r| normalise(&extractor.find_best(egraph.find(*r)).1, env, order))
+        .collect();
+    drop(extractor);
+    (egraph, exprs)
 }
 
 /// Adds `expr` node by node, noting the operand order of its sums and Hadamard
 /// products, so that extraction can keep the order the input had.
-fn add_noting_orders(
-    egraph: &mut MathGraph,
-    expr: &RecExpr<Math>,
-    orders: &mut Vec<(Id, Id)>,
-) -> Id {
+fn add_noting_orders(egraph: &mut MathGraph, expr: &RecExpr<Math>, orders: &mut Vec<(Id, Id)>) -> Id {
     let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
     for node in expr.as_ref() {
         let node = node.clone().map_children(|c| ids[usize::from(c)]);
-        if let Math::Add([a, b]) | Math::HMul([a, b]) = node {
+        if let Math::Binary(crate::lang::Op::Add | crate::lang::Op::HMul, [a, b]) = node {
             orders.push((a, b));
         }
         ids.push(egraph.add(node));
     }
     ids.last()
         .copied()
-        .unwrap_or_else(|| egraph.add(Math::zero(crate::dim::Shape::scalar())))
+        .unwrap_or_else(|| egraph.add(Math::zero(crate::shape::Shape::scalar())))
 }
 
 /// Iterations without a better presentation after which the search stops: the graph
-/// keeps growing, but the form that would be printed has settled. A small graph is
-/// cheap to saturate and may still find a better form late, so it always runs on.
+/// keeps growing, but the forms that would be printed have settled. A small graph is
+/// cheap to saturate and may still find a better form late, so it waits longer.
 const PATIENCE: usize = 3;
+const SMALL_GRAPH_PATIENCE: usize = 6;
 const SMALL_GRAPH: usize = 500;
 
-/// A goal for the simplification: the best presentation of `root` has not improved for
-/// `PATIENCE` iterations, in a graph past `SMALL_GRAPH` nodes.
-fn settled(root: Id) -> impl Fn(&MathGraph) -> bool + 'static {
+/// A goal for the simplification: the best presentation of the roots has not improved
+/// for `PATIENCE` iterations (`SMALL_GRAPH_PATIENCE` in a graph of at most
+/// `SMALL_GRAPH` nodes).
+fn settled(roots: Vec<Id>) -> impl Fn(&MathGraph) -> bool + 'static {
     let best = std::cell::Cell::new(f64::INFINITY);
     let stale = std::cell::Cell::new(0usize);
     move |g: &MathGraph| {
-        let cost = Extractor::new(g, PresentationCost::new(g))
-            .find_best_cost(g.find(root))
-            .value;
+        let extractor = Extractor::new(g, PresentationCost::new(g));
+        let cost: f64 = roots
+            .iter()
+            .map(|r| extractor.find_best_cost(g.find(*r)).value)
+            .sum();
         if cost < best.get() - 1e-9 {
             best.set(cost);
             stale.set(0);
         } else {
             stale.set(stale.get() + 1);
         }
-        stale.get() >= PATIENCE && g.total_number_of_nodes() > SMALL_GRAPH
+        let patience = if g.total_number_of_nodes() <= SMALL_GRAPH {
+            SMALL_GRAPH_PATIENCE
+        } else {
+            PATIENCE
+        };
+        stale.get() >= patience
     }
 }

@@ -5,12 +5,12 @@ use egg::{RecExpr, Symbol};
 use super::eval::eval;
 use super::fd::derivative_shape;
 use super::fd::{finite_difference, rel_err};
-use super::point::{dim_size, try_random_point, try_random_point_reversed};
-use super::EvalError;
-use crate::dim::Dim;
+use super::cost::{evaluation_cost, OPS_PER_SECOND};
+use super::point::{const_dims, dim_size, try_random_point, try_random_point_reversed};
 use crate::env::Env;
-use crate::lang::{Math, ShapedConst};
-use crate::shapes::shapes_of;
+use crate::lang::{shapes_of, Math};
+use crate::linalg::EvalError;
+use crate::shape::Dim;
 
 /// What `--check`, `batch` and ablation use: points tried, the seed of the first, and
 /// the largest relative error that still counts as agreement (central differences are
@@ -18,6 +18,8 @@ use crate::shapes::shapes_of;
 pub const CHECK_POINTS: usize = 3;
 pub const CHECK_SEED: u64 = 7;
 pub const CHECK_TOLERANCE: f64 = 1e-5;
+/// The longest a check may be expected to run.
+pub const CHECK_BUDGET_SECONDS: f64 = 30.0;
 
 /// How many points were tried and the largest relative error seen at any of them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,10 +51,21 @@ pub fn check_derivative(
         return Err(EvalError::UnknownName(wrt));
     }
     // Sizes that only constants mention (`ones(k)` with no k-sized variable) need sizes too.
-    let mut extra = const_dims(f);
-    extra.extend(const_dims(deriv));
+    let extra = const_dims(&[f, deriv]);
     let aliases = free_dim_aliases(f, deriv, env, wrt);
     let mut max_rel_err: f64 = 0.0;
+    // Refused, not started, when it would run for minutes (numeric sizes in the
+    // thousands): a central difference evaluates f four times per entry of `wrt`.
+    if let Ok(p) = try_random_point(env, &extra, seed, false) {
+        let entries = p.values.get(&wrt).map_or(1, |m| m.len()) as f64;
+        let cost = (4.0 * entries + 1.0) * evaluation_cost(f, env, &p) + evaluation_cost(deriv, env, &p);
+        if cost * points as f64 > CHECK_BUDGET_SECONDS * OPS_PER_SECOND {
+            return Err(EvalError::TooLarge(format!(
+                "checking would take about {:.0} s at these sizes (more than {CHECK_BUDGET_SECONDS} s)",
+                cost * points as f64 / OPS_PER_SECOND
+            )));
+        }
+    }
     for i in 0..points {
         let s = seed.wrapping_add(i as u64);
         // Outside the domain (log of a negative, a singular matrix): positive entries,
@@ -121,7 +134,7 @@ fn free_dim_aliases(
     env: &Env,
     wrt: Symbol,
 ) -> Vec<(String, Dim)> {
-    let last = |e: &RecExpr<Math>| shapes_of(e, env).ok().and_then(|s| s.last().copied());
+    let last = |e: &RecExpr<Math>| shapes_of(e, |v| env.shape(v)).ok().and_then(|s| s.last().copied());
     let (Some(fs), Some(ds), Some(xs)) = (last(f), last(deriv), env.shape(wrt)) else {
         return Vec::new();
     };
@@ -130,7 +143,7 @@ fn free_dim_aliases(
         .vars
         .values()
         .flat_map(|v| [v.shape.rows, v.shape.cols])
-        .chain(const_dims(f))
+        .chain(const_dims(&[f]))
         .flat_map(|d| d.factors())
         .collect();
     let mut out: Vec<(String, Dim)> = Vec::new();
@@ -146,30 +159,14 @@ fn free_dim_aliases(
     out
 }
 
-/// The dimensions that shaped constants of `expr` mention.
-fn const_dims(expr: &RecExpr<Math>) -> Vec<Dim> {
-    let mut out = Vec::new();
-    for node in expr.as_ref() {
-        if let Math::Const(c) = node {
-            match *c {
-                ShapedConst::Eye(n) | ShapedConst::Ones(n) => out.push(n),
-                ShapedConst::Zero(a, b) | ShapedConst::Commutation(a, b) => {
-                    out.extend([a, b]);
-                }
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::read_exprs;
 
     fn check(f: &str, d: &str, decls: &str, wrt: &str) -> Result<CheckReport, EvalError> {
-        let (t, env) = read_exprs(&[f, d], decls).expect("test input type-checks");
-        check_derivative(&t[0].expr, &t[1].expr, &env, Symbol::from(wrt), 3, 11)
+        let c = read_exprs(&[f, d], decls, &[]).expect("test input type-checks");
+        check_derivative(&c.typed[0].expr, &c.typed[1].expr, &c.env, Symbol::from(wrt), 3, 11)
     }
 
     #[test]

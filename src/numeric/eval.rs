@@ -3,10 +3,9 @@
 
 use egg::{Id, Language, RecExpr};
 
-use super::ops;
-use super::point::{checked_entries, dim_size, Point};
-use super::{EvalError, Mat};
-use crate::lang::{Math, ShapedConst};
+use super::point::{dim_size, Point};
+use crate::lang::{Const, Kernel, Math, Op};
+use crate::linalg::{checked_entries, kernels, EvalError, Mat};
 
 /// How deeply `d` may nest: every level doubles the work.
 const MAX_D_DEPTH: usize = 6;
@@ -40,8 +39,7 @@ struct Evaluator<'a> {
 /// differential, which is computed at shifted points instead.
 fn value_children(node: &Math) -> Vec<Id> {
     match node {
-        Math::D(_) => vec![],
-        Math::Lin([c, _]) | Math::Jac([c, _]) | Math::JacVec([c, _]) => vec![*c],
+        Math::Unary(Op::D, _) => vec![],
         n => n.children().to_vec(),
     }
 }
@@ -96,88 +94,73 @@ impl<'a> Evaluator<'a> {
                 .and_then(Option::as_ref)
                 .ok_or_else(|| EvalError::Malformed(format!("child {id} has no value")))
         };
-        let map = |id: &Id, f: fn(f64) -> f64| v(id).map(|a| a.map(f));
-        use Math::*;
         match node {
-            Add([a, b]) => ops::add(v(a)?, v(b)?, 1.0),
-            Sub([a, b]) => ops::add(v(a)?, v(b)?, -1.0),
-            Neg(a) => Ok(-v(a)?.clone()),
-            Mul([a, b]) => ops::mul(v(a)?, v(b)?),
-            HMul([a, b]) => ops::hadamard(v(a)?, v(b)?, ".*", |x, y| x * y),
-            HDiv([a, b]) => ops::hadamard(v(a)?, v(b)?, "./", |x, y| x / y),
-            Pow([a, b]) => ops::pow(v(a)?, v(b)?),
-            Trans(a) => Ok(v(a)?.transpose()),
-            Tr(a) => ops::trace(v(a)?).map(scalar),
-            Det(a) => ops::det(v(a)?).map(scalar),
-            LogDet(a) => ops::logdet(v(a)?).map(scalar),
-            Inv(a) => ops::inv(v(a)?),
-            Adj(a) => ops::adj(v(a)?),
-            Kron([a, b]) => ops::kron(v(a)?, v(b)?),
-            Diag(a) => ops::diag(v(a)?),
-            DiagV(a) => ops::diagv(v(a)?),
-            Vec(a) => Ok(ops::vec(v(a)?)),
-            Sum(a) => Ok(scalar(v(a)?.sum())),
-            Norm2(a) => Ok(scalar(v(a)?.norm())),
-            Exp(a) => map(a, f64::exp),
-            Log(a) => map(a, f64::ln),
-            Sin(a) => map(a, f64::sin),
-            Cos(a) => map(a, f64::cos),
-            Tanh(a) => map(a, f64::tanh),
-            Sigmoid(a) => map(a, ops::sigmoid),
-            Sqrt(a) => map(a, f64::sqrt),
-            D(a) => self.differential(*a),
-            Lin([c, x]) => {
-                let (c, dx) = (v(c)?, self.differential(*x)?);
-                if c.shape() != (dx.ncols(), dx.nrows()) {
-                    return Err(EvalError::Shape(format!(
-                        "lin of {}×{} and d{}×{}",
-                        c.nrows(),
-                        c.ncols(),
-                        dx.nrows(),
-                        dx.ncols()
-                    )));
-                }
-                Ok(scalar((c * dx).trace()))
-            }
-            Jac([j, x]) => ops::mul(v(j)?, &self.differential(*x)?),
-            JacVec([j, x]) => {
-                let (j, dx) = (v(j)?, ops::vec(&self.differential(*x)?));
-                if j.ncols() != dx.nrows() {
-                    return Err(EvalError::Shape(format!(
-                        "jacv of {}×{} and vec(dX) of length {}",
-                        j.nrows(),
-                        j.ncols(),
-                        dx.nrows()
-                    )));
-                }
-                Ok(j * dx)
-            }
-            Num(n) => Ok(scalar(n.value())),
-            Const(c) => self.constant(*c),
-            Sym(s) => self
+            Math::Num(n) => Ok(scalar(n.value())),
+            Math::Const(c) => self.constant(*c),
+            Math::Sym(s) => self
                 .point
                 .values
                 .get(s)
                 .cloned()
                 .ok_or(EvalError::UnknownName(*s)),
+            Math::Unary(Op::D, [a]) => self.differential(*a),
+            Math::Binary(Op::Lin, [c, t]) => {
+                let (c, t) = (v(c)?, v(t)?);
+                if c.shape() != (t.ncols(), t.nrows()) {
+                    return Err(EvalError::Shape(format!(
+                        "lin of {}×{} and {}×{}",
+                        c.nrows(),
+                        c.ncols(),
+                        t.nrows(),
+                        t.ncols()
+                    )));
+                }
+                Ok(scalar((c * t).trace()))
+            }
+            Math::Binary(Op::JacV, [j, t]) => {
+                let (j, t) = (v(j)?, kernels::vec(v(t)?));
+                if j.ncols() != t.nrows() {
+                    return Err(EvalError::Shape(format!(
+                        "jacv of {}×{} and vec of length {}",
+                        j.nrows(),
+                        j.ncols(),
+                        t.nrows()
+                    )));
+                }
+                Ok(j * t)
+            }
+            Math::Binary(Op::Unvec, [a, carrier]) => kernels::unvec(v(a)?, v(carrier)?.nrows()),
+            Math::Unary(op, [a]) => match op.info().kernel {
+                Kernel::Map(f) => Ok(v(a)?.map(f)),
+                Kernel::Unary(f) => f(v(a)?),
+                _ => Err(EvalError::Malformed(format!("`{}` has no evaluation", op.name()))),
+            },
+            Math::Binary(op, [a, b]) => match op.info().kernel {
+                Kernel::Binary(f) => f(v(a)?, v(b)?),
+                _ => Err(EvalError::Malformed(format!("`{}` has no evaluation", op.name()))),
+            },
         }
     }
 
-    fn constant(&self, c: ShapedConst) -> Result<Mat, EvalError> {
+    fn constant(&self, c: Const) -> Result<Mat, EvalError> {
         let size = |d| dim_size(d, self.point);
         match c {
-            ShapedConst::Eye(n) => {
+            Const::Eye(n) => {
                 let n = size(n)?;
                 checked_entries(n, n, "an identity")?;
                 Ok(Mat::identity(n, n))
             }
-            ShapedConst::Ones(n) => Ok(Mat::from_element(size(n)?, 1, 1.0)),
-            ShapedConst::Zero(r, c) => {
+            Const::Ones(r, c) => {
+                let (r, c) = (size(r)?, size(c)?);
+                checked_entries(r, c, "ones")?;
+                Ok(Mat::from_element(r, c, 1.0))
+            }
+            Const::Zero(r, c) => {
                 let (r, c) = (size(r)?, size(c)?);
                 checked_entries(r, c, "a zero")?;
                 Ok(Mat::zeros(r, c))
             }
-            ShapedConst::Commutation(m, n) => ops::commutation(size(m)?, size(n)?),
+            Const::Commutation(m, n) => kernels::commutation(size(m)?, size(n)?),
         }
     }
 
@@ -200,6 +183,6 @@ impl<'a> Evaluator<'a> {
         let (plus, minus) = (p.shifted(h), p.shifted(-h));
         let fp = Evaluator::new(self.expr, &plus, self.depth + 1).value(id)?;
         let fm = Evaluator::new(self.expr, &minus, self.depth + 1).value(id)?;
-        Ok(ops::add(&fp, &fm, -1.0)? / (2.0 * h))
+        Ok(kernels::add(&fp, &fm, -1.0)? / (2.0 * h))
     }
 }

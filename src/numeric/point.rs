@@ -1,14 +1,15 @@
 //! Points: values of the variables, sizes of the dimensions, tangent directions, and
 //! random points shaped so that every operator is defined and well conditioned there.
 
-use egg::Symbol;
+use egg::{RecExpr, Symbol};
 use indexmap::IndexMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{EvalError, Mat, MAX_ENTRIES};
-use crate::dim::{Dim, Shape};
 use crate::env::Env;
+use crate::lang::{Const, Math};
+use crate::linalg::{checked_entries, EvalError, Mat, MAX_ENTRIES};
+use crate::shape::{Dim, Shape};
 
 /// Values of every variable, sizes of every dimension symbol, and optional tangent
 /// directions (a variable without a tangent is a constant for `d`).
@@ -61,13 +62,6 @@ pub fn shape_size(s: Shape, point: &Point) -> Result<(usize, usize), EvalError> 
     Ok((r, c))
 }
 
-/// `Ok` when an r×c matrix is small enough to allocate.
-pub fn checked_entries(r: usize, c: usize, what: &str) -> Result<(), EvalError> {
-    match r.checked_mul(c) {
-        Some(n) if n <= MAX_ENTRIES => Ok(()),
-        _ => Err(EvalError::TooLarge(format!("{what} ({r}×{c})"))),
-    }
-}
 
 /// A random point for `env` (see `try_random_point`). A variable too large to allocate
 /// gets no value, so evaluating it reports an unknown name instead of aborting.
@@ -150,7 +144,12 @@ fn build(
         };
         let square = info.shape.is_square() && !info.shape.is_scalar();
         let symmetric = env.is_symmetric(*name) && square;
-        let value = if symmetric {
+        let value = if env.is_simplex(*name) {
+            // Positive entries that sum to 1.
+            let v = uniform(&mut rng, r, c, 0.5, 1.5);
+            let total = v.sum();
+            v / total
+        } else if symmetric {
             let b = entries(&mut rng, r, r, positive);
             &b * b.transpose() + Mat::identity(r, r) * r as f64
         } else if square {
@@ -271,4 +270,21 @@ mod tests {
         assert_eq!(q.values[&Symbol::from("a")][(0, 0)], 2.0);
         assert_eq!(q.values[&Symbol::from("b")][(0, 0)], 1.0);
     }
+}
+
+/// The dimensions that shaped constants of `exprs` mention: `ones(k)` with no k-sized
+/// variable still needs a size for k at every point.
+pub fn const_dims(exprs: &[&RecExpr<Math>]) -> Vec<Dim> {
+    let mut out = Vec::new();
+    for node in exprs.iter().flat_map(|e| e.as_ref()) {
+        if let Math::Const(c) = node {
+            match *c {
+                Const::Eye(n) => out.push(n),
+                Const::Ones(a, b) | Const::Zero(a, b) | Const::Commutation(a, b) => {
+                    out.extend([a, b]);
+                }
+            }
+        }
+    }
+    out
 }

@@ -1,46 +1,65 @@
 //! The identities, as data: rule files under `rules/`, read at start-up (the default
 //! set is embedded with `include_str!`, `--rules DIR` replaces it).
 
+pub mod audit;
 pub mod condition;
 pub mod parse;
-pub mod shapes;
-pub mod soundness;
 pub mod template;
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use egg::{Pattern, Rewrite};
 
-use crate::engine::analysis::MathAnalysis;
+use crate::analysis::MathAnalysis;
 use crate::lang::Math;
 pub use condition::Condition;
 pub use parse::{parse_rule_file, RuleError};
 use template::{RuleApplier, Template};
 
-/// When a rule runs: while deriving `d f` (and proving equalities), or while
-/// simplifying the extracted coefficient for presentation.
+/// When a rule runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
-    /// Pushing `d` inward and expanding sums that hold a differential; runs first,
-    /// alone, so that the rest never re-brackets a product that still holds a sum.
-    Expand,
-    Derive,
+    /// `(d …)`: the differential of one operator, applied once per node of f by the
+    /// forward pass (never saturated).
+    Differential,
+    /// `(lin C …)`, `(jacv J …)`: moving what surrounds a differential into the
+    /// coefficient, applied once per node of `d f` by the collecting pass.
+    Collect,
+    /// The coefficient's presentation (and proofs of equality).
     Simplify,
-    /// Proofs of equality only (`equiv`, expected forms): identities such as
-    /// distribution that the presentation search does not need and pays for.
+    /// Proofs of equality only (`equiv`, expected forms): identities the presentation
+    /// search does not need and pays for.
     Prove,
-    /// Every stage.
+    /// Simplification and proofs.
     Both,
 }
 
 impl Phase {
-    /// Whether a rule declared for `self` runs in the stage `stage` (one of Expand,
-    /// Derive, Simplify, Prove): expansion rules keep running while deriving, and
-    /// proofs use the simplification rules too.
+    pub fn from_name(s: &str) -> Option<Phase> {
+        Some(match s {
+            "differential" => Phase::Differential,
+            "collect" => Phase::Collect,
+            "simplify" => Phase::Simplify,
+            "prove" => Phase::Prove,
+            "both" => Phase::Both,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Differential => "differential",
+            Phase::Collect => "collect",
+            Phase::Simplify => "simplify",
+            Phase::Prove => "prove",
+            Phase::Both => "both",
+        }
+    }
+    /// Whether a rule declared for `self` runs in the stage `stage` (one of
+    /// Differential, Collect, Simplify, Prove): proofs use the simplification rules too.
     pub fn runs_in(self, stage: Phase) -> bool {
         match self {
-            Phase::Both => true,
-            Phase::Expand => matches!(stage, Phase::Expand | Phase::Derive),
+            Phase::Both => matches!(stage, Phase::Simplify | Phase::Prove),
             Phase::Simplify => matches!(stage, Phase::Simplify | Phase::Prove),
             other => other == stage,
         }
@@ -65,6 +84,10 @@ pub struct Rule {
     pub line: usize,
     /// A rule that only moves terms around; proofs fold it into the step it serves.
     pub bookkeeping: bool,
+    /// A rule whose right-hand side is smaller than what it rewrites: the presentation
+    /// search runs these first, alone, so the tidy forms exist before the search for
+    /// other forms multiplies the graph.
+    pub tidy: bool,
     /// The egg rewrite, built once when the file is read.
     pub rewrite: Rewrite<Math, MathAnalysis>,
 }
@@ -96,13 +119,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "differential",
         include_str!("../../rules/differential.rules"),
     ),
+    ("collect", include_str!("../../rules/collect.rules")),
     ("algebra", include_str!("../../rules/algebra.rules")),
     ("transpose", include_str!("../../rules/transpose.rules")),
     ("trace", include_str!("../../rules/trace.rules")),
     ("hadamard", include_str!("../../rules/hadamard.rules")),
     ("kronecker", include_str!("../../rules/kronecker.rules")),
-    ("canonical", include_str!("../../rules/canonical.rules")),
-    ("simplify", include_str!("../../rules/simplify.rules")),
+    ("functions", include_str!("../../rules/functions.rules")),
+    ("determinant", include_str!("../../rules/determinant.rules")),
 ];
 
 /// A set of rules, in file order.
@@ -112,14 +136,19 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The default set. The embedded files are tested to load, so failure is a bug
-    /// that the tests catch; it is still returned as an error.
-    pub fn builtin() -> Result<RuleSet, Vec<RuleError>> {
-        Self::from_sources(
-            BUILTIN
-                .iter()
-                .map(|(f, s)| (format!("rules/{f}.rules"), f.to_string(), s.to_string())),
-        )
+    /// The default set, read once per process. The embedded files are tested to load,
+    /// so failure is a bug that the tests catch; it is still returned as an error.
+    pub fn builtin() -> Result<&'static RuleSet, Vec<RuleError>> {
+        static SET: OnceLock<Result<RuleSet, Vec<RuleError>>> = OnceLock::new();
+        SET.get_or_init(|| {
+            Self::from_sources(
+                BUILTIN
+                    .iter()
+                    .map(|(f, s)| (format!("rules/{f}.rules"), f.to_string(), s.to_string())),
+            )
+        })
+        .as_ref()
+        .map_err(Clone::clone)
     }
 
     /// Every `*.rules` file of `dir`, in name order; the family is the file stem.
@@ -158,10 +187,17 @@ impl RuleSet {
     pub fn from_sources(
         sources: impl Iterator<Item = (String, String, String)>,
     ) -> Result<RuleSet, Vec<RuleError>> {
+        use rayon::prelude::*;
         let mut rules = Vec::new();
         let mut errors = Vec::new();
-        for (file, family, text) in sources {
-            match parse_rule_file(&file, &family, &text) {
+        // Files are independent: read them on every core, merged in order.
+        let sources: Vec<(String, String, String)> = sources.collect();
+        let read: Vec<_> = sources
+            .par_iter()
+            .map(|(file, family, text)| parse_rule_file(file, family, text))
+            .collect();
+        for r in read {
+            match r {
                 Ok(mut r) => rules.append(&mut r),
                 Err(mut e) => errors.append(&mut e),
             }
@@ -188,12 +224,7 @@ impl RuleSet {
     pub fn rewrites(&self, phase: Phase, without: &[String]) -> Vec<Rewrite<Math, MathAnalysis>> {
         self.rules
             .iter()
-            .filter(|r| {
-                r.phase.runs_in(phase)
-                    && !without
-                        .iter()
-                        .any(|w| w == &r.name || w == &base_name(&r.name))
-            })
+            .filter(|r| r.phase.runs_in(phase) && !left_out(without, &r.name))
             .map(Rule::to_rewrite)
             .collect()
     }
@@ -201,9 +232,73 @@ impl RuleSet {
     pub fn get(&self, name: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.name == name)
     }
+
+    /// The tidying rules of a stage (see `Rule::tidy`), less those left out.
+    pub fn tidy_rewrites(&self, phase: Phase, without: &[String]) -> Vec<Rewrite<Math, MathAnalysis>> {
+        self.rules
+            .iter()
+            .filter(|r| r.tidy && r.phase.runs_in(phase) && !left_out(without, &r.name))
+            .map(Rule::to_rewrite)
+            .collect()
+    }
+
+    /// The rules of one directed pass, in file order, less those left out.
+    pub fn of_phase(&self, phase: Phase, without: &[String]) -> Vec<&Rule> {
+        self.rules
+            .iter()
+            .filter(|r| r.phase == phase && !left_out(without, &r.name))
+            .collect()
+    }
+
+    /// `Err` naming every name in `without` that is no rule (with the closest one).
+    pub fn check_names(&self, without: &[String]) -> Result<(), String> {
+        let unknown: Vec<String> = without
+            .iter()
+            .filter(|w| self.get(w).is_none())
+            .map(|w| match self.closest(w) {
+                Some(c) => format!("`{w}` (did you mean `{c}`?)"),
+                None => format!("`{w}`"),
+            })
+            .collect();
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("--without names no rule: {}", unknown.join(", ")))
+        }
+    }
+
+    fn closest(&self, name: &str) -> Option<&str> {
+        let score = |r: &str| -> usize {
+            let common = name.chars().zip(r.chars()).take_while(|(a, b)| a == b).count();
+            name.len().max(r.len()) - common
+        };
+        self.rules
+            .iter()
+            .map(|r| (score(&r.name), r.name.as_str()))
+            .filter(|(s, _)| *s <= name.len() / 2 + 2)
+            .min()
+            .map(|(_, n)| n)
+    }
+}
+
+fn left_out(without: &[String], name: &str) -> bool {
+    without.iter().any(|w| w == name || *w == base_name(name))
 }
 
 /// `trace-cyclic-rev` belongs to `trace-cyclic`: `--without` names the identity.
 pub fn base_name(name: &str) -> String {
     name.strip_suffix("-rev").unwrap_or(name).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_rules_load() {
+        match RuleSet::builtin() {
+            Ok(r) => assert!(r.rules.len() > 100),
+            Err(e) => panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")),
+        }
+    }
 }

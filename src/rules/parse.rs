@@ -1,6 +1,6 @@
 //! Reading rule files. A file is a sequence of S-expression forms, `;` comments to the
-//! end of the line. Forms are split here (so every problem has a line and column) and
-//! each is read with `symbolic_expressions`:
+//! end of the line. Forms are split here (so every problem has a line and column, found
+//! in time linear in the file) and each is read with `symbolic_expressions`:
 //!
 //! ```text
 //! ; d(AB) = dA B + A dB
@@ -8,15 +8,22 @@
 //!   :when (depends ?a) :ref "tutorial eq. (3)")
 //! (family simplify :phase simplify)   ; optional: the file's default phase
 //! ```
-//! Every bad form is reported; nothing is skipped silently.
+//! Every bad form is reported; nothing is skipped silently. The splitter always makes
+//! progress and refuses nesting deeper than `MAX_NESTING` before any recursive reader
+//! sees it.
 
-use egg::{FromOp, Pattern, Var};
+use egg::{ENodeOrVar, FromOp, Pattern, Var};
 use symbolic_expressions::Sexp;
 
-use super::condition::Condition;
-use super::template::{Meta, TNode, Template};
+use super::condition::{Arity, Condition};
+use super::template::{DimExpr, ShapedKind, TNode, Template};
 use super::{Phase, Rule};
-use crate::lang::Math;
+use crate::lang::{Math, Op};
+
+/// The deepest nesting of parentheses a rule may have.
+pub const MAX_NESTING: usize = 200;
+/// At most this many problems are reported for one file.
+const MAX_ERRORS: usize = 100;
 
 /// A problem in a rule file, at a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +36,7 @@ pub struct RuleError {
 
 impl std::fmt::Display for RuleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
     }
 }
 
@@ -44,80 +47,117 @@ struct Form<'a> {
     comment: Vec<String>,
 }
 
-fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let before = &src[..offset.min(src.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-    (line, col)
+/// Byte offsets of line starts, for positions in O(log n) each.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(src: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        Lines(starts)
+    }
+    fn line_col(&self, src: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(src.len());
+        let line = self.0.partition_point(|s| *s <= offset);
+        let start = self.0[line - 1];
+        let col = src.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        (line, col)
+    }
 }
 
-/// Splits a file into forms, tracking strings and comments.
-fn split_forms<'a>(src: &'a str, mut error: impl FnMut(usize, String)) -> Vec<Form<'a>> {
+/// Splits a file into forms, tracking strings, comments and depth.
+fn split_forms<'a>(src: &'a str, error: &mut impl FnMut(usize, String)) -> Vec<Form<'a>> {
     let mut forms: Vec<Form<'a>> = Vec::new();
     let mut comment: Vec<String> = Vec::new();
     // A rule right below another, with no blank line, shares its comment.
     let mut blank_since_form = true;
-    let bytes = src.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b';' => {
+    let mut newlines_in_a_row = 0;
+    let mut chars = src.char_indices().peekable();
+    while let Some(&(i, c)) = chars.peek() {
+        match c {
+            ';' => {
                 let end = src[i..].find('\n').map(|e| i + e).unwrap_or(src.len());
                 comment.push(src[i..end].trim_start_matches(';').trim().to_string());
-                i = end;
+                while chars.peek().is_some_and(|(j, _)| *j < end) {
+                    chars.next();
+                }
+                newlines_in_a_row = 0;
             }
-            b'\n' if i + 1 < bytes.len() && bytes[i + 1] == b'\n' => {
-                // A blank line ends the comment block that belongs to the next rule.
-                comment.clear();
-                blank_since_form = true;
-                i += 1;
+            '\n' => {
+                chars.next();
+                newlines_in_a_row += 1;
+                if newlines_in_a_row >= 2 {
+                    // A blank line ends the comment block that belongs to the next rule.
+                    comment.clear();
+                    blank_since_form = true;
+                }
             }
-            c if c.is_ascii_whitespace() => i += 1,
-            b'(' => {
+            c if c.is_whitespace() => {
+                chars.next();
+            }
+            '(' => {
+                newlines_in_a_row = 0;
                 let start = i;
                 let mut depth = 0usize;
                 let mut in_string = false;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'"' => in_string = !in_string,
-                        b';' if !in_string => {
-                            i = src[i..].find('\n').map(|e| i + e).unwrap_or(src.len());
-                            continue;
+                let mut end = None;
+                let mut too_deep = false;
+                while let Some((j, c)) = chars.next() {
+                    match c {
+                        '"' => in_string = !in_string,
+                        ';' if !in_string => {
+                            while chars.peek().is_some_and(|(_, c)| *c != '\n') {
+                                chars.next();
+                            }
                         }
-                        b'(' if !in_string => depth += 1,
-                        b')' if !in_string => {
+                        '(' if !in_string => {
+                            depth += 1;
+                            if depth > MAX_NESTING && !too_deep {
+                                too_deep = true;
+                                error(j, format!("nested too deeply (more than {MAX_NESTING} levels)"));
+                            }
+                        }
+                        ')' if !in_string => {
                             depth -= 1;
                             if depth == 0 {
+                                end = Some(j + 1);
                                 break;
                             }
                         }
                         _ => {}
                     }
-                    i += 1;
                 }
-                if i >= bytes.len() {
+                let Some(end) = end else {
                     error(start, "this form is never closed".to_string());
                     return forms;
-                }
-                i += 1;
+                };
                 let mut own = std::mem::take(&mut comment);
                 if own.is_empty() && !blank_since_form {
                     own = forms.last().map(|f| f.comment.clone()).unwrap_or_default();
                 }
                 blank_since_form = false;
-                forms.push(Form {
-                    text: &src[start..i],
-                    offset: start,
-                    comment: own,
-                });
+                if !too_deep {
+                    forms.push(Form {
+                        text: &src[start..end],
+                        offset: start,
+                        comment: own,
+                    });
+                }
             }
             _ => {
-                let end = src[i..]
-                    .find(|c: char| c.is_whitespace() || c == '(')
-                    .map(|e| i + e)
-                    .unwrap_or(src.len());
-                error(i, format!("`{}` stands outside any form", &src[i..end]));
-                i = end;
+                // Text outside any form: report it once and skip to the next separator.
+                newlines_in_a_row = 0;
+                let mut end = i + c.len_utf8();
+                chars.next();
+                while let Some(&(j, c)) = chars.peek() {
+                    if c.is_whitespace() || c == '(' || c == ';' {
+                        break;
+                    }
+                    end = j + c.len_utf8();
+                    chars.next();
+                }
+                let shown: String = src[i..end].chars().take(40).collect();
+                error(i, format!("`{}` stands outside any form", shown.escape_debug()));
             }
         }
     }
@@ -126,37 +166,46 @@ fn split_forms<'a>(src: &'a str, mut error: impl FnMut(usize, String)) -> Vec<Fo
 
 /// Text of an S-expression, as egg's pattern parser reads it.
 fn sexp_text(s: &Sexp) -> String {
-    match s {
-        Sexp::String(t) => t.clone(),
-        Sexp::List(items) => {
-            let inner: Vec<String> = items.iter().map(sexp_text).collect();
-            format!("({})", inner.join(" "))
+    fn write(s: &Sexp, out: &mut String) {
+        match s {
+            Sexp::String(t) => out.push_str(t),
+            Sexp::List(items) => {
+                out.push('(');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    write(item, out);
+                }
+                out.push(')');
+            }
+            Sexp::Empty => out.push_str("()"),
         }
-        Sexp::Empty => "()".to_string(),
     }
+    let mut out = String::new();
+    write(s, &mut out);
+    out
 }
 
 /// Reads one rule file: the rules it defines, or every problem in it.
 pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>, Vec<RuleError>> {
-    let mut errors = Vec::new();
-    let mut push_error = |offset: usize, message: String| {
-        let (line, col) = line_col(src, offset);
-        errors.push(RuleError {
-            file: file.to_string(),
-            line,
-            col,
-            message,
-        });
-    };
+    let lines = Lines::new(src);
     let mut raw_errors: Vec<(usize, String)> = Vec::new();
-    let forms = split_forms(src, |o, m| raw_errors.push((o, m)));
+    let forms = split_forms(src, &mut |o, m| {
+        if raw_errors.len() < MAX_ERRORS {
+            raw_errors.push((o, m))
+        }
+    });
     let mut rules = Vec::new();
     let mut default_phase = if family == "simplify" {
         Phase::Simplify
     } else {
-        Phase::Derive
+        Phase::Prove
     };
     for form in forms {
+        if raw_errors.len() >= MAX_ERRORS {
+            break;
+        }
         let sexp = match symbolic_expressions::parser::parse_str(form.text) {
             Ok(s) => s,
             Err(e) => {
@@ -181,24 +230,36 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
                 Err(m) => raw_errors.push((form.offset, m)),
             },
             Ok("rule") => match read_rule(items, family, &form.comment, default_phase) {
-                Ok(rs) => rules.extend(rs.into_iter().map(|mut r| {
-                    r.line = line_col(src, form.offset).0;
-                    r
-                })),
+                Ok(rs) => {
+                    let line = lines.line_col(src, form.offset).0;
+                    rules.extend(rs.into_iter().map(|mut r| {
+                        r.line = line;
+                        r
+                    }))
+                }
                 Err(m) => raw_errors.push((form.offset, m)),
             },
             _ => raw_errors.push((
                 form.offset,
                 format!(
                     "expected `(rule …)` or `(family …)`, found `{}`",
-                    sexp_text(&items[0])
+                    sexp_text(&items[0]).chars().take(40).collect::<String>()
                 ),
             )),
         }
     }
-    for (o, m) in raw_errors {
-        push_error(o, m);
-    }
+    let mut errors: Vec<RuleError> = raw_errors
+        .into_iter()
+        .map(|(o, message)| {
+            let (line, col) = lines.line_col(src, o);
+            RuleError {
+                file: file.to_string(),
+                line,
+                col,
+                message,
+            }
+        })
+        .collect();
     let mut seen = std::collections::HashSet::new();
     for r in &rules {
         if !seen.insert(r.name.clone()) {
@@ -224,6 +285,7 @@ struct Options {
     reference: Option<String>,
     phase: Option<Phase>,
     bookkeeping: bool,
+    tidy: bool,
 }
 
 fn read_options(items: &[Sexp]) -> Result<Options, String> {
@@ -248,22 +310,16 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
             }
             ":phase" => {
                 let v = items.get(i).map(sexp_text).unwrap_or_default();
-                opts.phase = Some(match v.as_str() {
-                    "expand" => Phase::Expand,
-                    "derive" => Phase::Derive,
-                    "simplify" => Phase::Simplify,
-                    "prove" => Phase::Prove,
-                    "both" => Phase::Both,
-                    other => {
-                        return Err(format!("unknown phase `{other}`: derive, simplify or both"))
-                    }
-                });
+                opts.phase = Some(Phase::from_name(&v).ok_or_else(|| {
+                    format!("unknown phase `{v}`: differential, collect, simplify, prove or both")
+                })?);
                 i += 1;
             }
             ":bookkeeping" => opts.bookkeeping = true,
+            ":tidy" => opts.tidy = true,
             other => {
                 return Err(format!(
-                    "unknown option `{other}`: :when, :ref, :phase or :bookkeeping"
+                    "unknown option `{other}`: :when, :ref, :phase, :bookkeeping or :tidy"
                 ))
             }
         }
@@ -273,13 +329,10 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
 
 fn read_var(s: &Sexp) -> Result<Var, String> {
     let t = sexp_text(s);
-    if !t.starts_with('?') {
-        return Err(format!(
-            "expected a pattern variable like `?a`, found `{t}`"
-        ));
+    if !t.starts_with('?') || t.len() < 2 {
+        return Err(format!("expected a pattern variable like `?a`, found `{t}`"));
     }
-    t.parse::<Var>()
-        .map_err(|e| format!("bad variable `{t}`: {e}"))
+    t.parse::<Var>().map_err(|e| format!("bad variable `{t}`: {e}"))
 }
 
 fn read_condition(s: &Sexp) -> Result<Condition, String> {
@@ -287,26 +340,32 @@ fn read_condition(s: &Sexp) -> Result<Condition, String> {
         return Err(format!("a condition is a list, found `{}`", sexp_text(s)));
     };
     let name = items.first().map(sexp_text).unwrap_or_default();
-    let arity = Condition::arity(&name).ok_or_else(|| {
+    let (kind, arity) = Condition::lookup(&name).ok_or_else(|| {
         let known: Vec<&str> = super::condition::CONDITIONS.iter().map(|c| c.0).collect();
         format!("unknown condition `{name}` (known: {})", known.join(", "))
     })?;
-    let found = items.len() as isize - 1;
+    let found = items.len() - 1;
     let fits = match arity {
-        -1 => found == 0,
-        0 => found >= 1,
-        n => found == n,
+        Arity::Exactly(n) => found == n,
+        Arity::OneOrMore => found >= 1,
     };
     if !fits {
         let want = match arity {
-            -1 => "no variables".to_string(),
-            0 => "one or more variables".to_string(),
-            n => format!("{n} variable(s)"),
+            Arity::Exactly(n) => format!("{n} variable(s)"),
+            Arity::OneOrMore => "one or more variables".to_string(),
         };
         return Err(format!("condition `{name}` takes {want}, found {found}"));
     }
     let vars = items[1..].iter().map(read_var).collect::<Result<_, _>>()?;
-    Ok(Condition { name, vars })
+    Ok(Condition { kind, vars })
+}
+
+/// The head operator of a pattern's root, if it is a list.
+fn head(s: &Sexp) -> Option<String> {
+    match s {
+        Sexp::List(items) => items.first().map(sexp_text),
+        _ => None,
+    }
 }
 
 fn read_rule(
@@ -319,31 +378,44 @@ fn read_rule(
         return Err("a rule reads `(rule NAME LHS => RHS [:when …] [:ref …])`".to_string());
     }
     let name = sexp_text(&items[1]);
+    if name.is_empty() || name.starts_with('(') {
+        return Err("a rule needs a name right after `rule`".to_string());
+    }
     let arrow = sexp_text(&items[3]);
     let both_ways = match arrow.as_str() {
         "=>" => false,
         "<=>" => true,
-        other => {
-            return Err(format!(
-                "rule `{name}`: expected `=>` or `<=>`, found `{other}`"
-            ))
-        }
+        other => return Err(format!("rule `{name}`: expected `=>` or `<=>`, found `{other}`")),
     };
     let opts = read_options(&items[5..]).map_err(|m| format!("rule `{name}`: {m}"))?;
+    let phase = opts.phase.unwrap_or(default_phase);
     let identity = comment.join(" ");
     let make = |name: String, lhs: &Sexp, rhs: &Sexp| -> Result<Rule, String> {
         let lhs_text = sexp_text(lhs);
-        if Meta::ALL
-            .iter()
-            .any(|(m, _)| lhs_text.contains(&format!("({m} ")))
-        {
+        match (phase, head(lhs).as_deref()) {
+            (Phase::Differential, Some("d")) => {}
+            (Phase::Differential, _) => {
+                return Err(format!("rule `{name}`: a differential rule rewrites `(d …)`"))
+            }
+            (Phase::Collect, Some("lin" | "jacv")) => {}
+            (Phase::Collect, _) => {
+                return Err(format!(
+                    "rule `{name}`: a collect rule rewrites `(lin C …)` or `(jacv J …)`"
+                ))
+            }
+            _ => {}
+        }
+        if let Some(m) = shaped_head(lhs) {
             return Err(format!(
-                "rule `{name}`: shape constants like zero-like belong on the right-hand side"
+                "rule `{name}`: shape constants like `{m}` belong on the right-hand side"
             ));
         }
-        let pattern: Pattern<Math> = lhs_text
-            .parse()
+        // Built from the S-expression already read, not by printing and parsing it
+        // again (a 10 MB rule file would pay for that twice).
+        let mut ast: egg::RecExpr<ENodeOrVar<Math>> = egg::RecExpr::default();
+        pattern_node(lhs, &mut ast)
             .map_err(|e| format!("rule `{name}`: bad left-hand side `{lhs_text}`: {e}"))?;
+        let pattern = Pattern::new(ast);
         let template = read_template(rhs).map_err(|m| format!("rule `{name}`: {m}"))?;
         let bound = pattern.vars();
         for v in template
@@ -352,9 +424,7 @@ fn read_rule(
             .chain(opts.conditions.iter().flat_map(|c| c.vars.iter()))
         {
             if !bound.contains(v) {
-                return Err(format!(
-                    "rule `{name}`: {v} is not bound by the left-hand side"
-                ));
+                return Err(format!("rule `{name}`: {v} is not bound by the left-hand side"));
             }
         }
         let rewrite = Rule::build_rewrite(&name, &pattern, &template, &opts.conditions)
@@ -370,9 +440,10 @@ fn read_rule(
             conditions: opts.conditions.clone(),
             reference: opts.reference.clone(),
             identity: identity.clone(),
-            phase: opts.phase.unwrap_or(default_phase),
+            phase,
             line: 0,
             bookkeeping: opts.bookkeeping,
+            tidy: opts.tidy,
         })
     };
     let mut out = vec![make(name.clone(), &items[2], &items[4])?];
@@ -382,10 +453,96 @@ fn read_rule(
     Ok(out)
 }
 
+/// The first shape constant (`ones`, `eye-rows`, …) heading a list inside `s`.
+fn shaped_head(s: &Sexp) -> Option<&'static str> {
+    const SHAPED: [&str; 13] = [
+        "zero-like", "ones-like", "ones-rows", "ones-cols", "eye-rows", "eye-cols", "eye-vec",
+        "commutation-of", "eye", "ones", "zeros", "K", "dim",
+    ];
+    let mut stack = vec![s];
+    while let Some(s) = stack.pop() {
+        if let Sexp::List(items) = s {
+            if let Some(Sexp::String(h)) = items.first() {
+                if let Some(m) = SHAPED.iter().find(|m| **m == h.as_str()) {
+                    return Some(m);
+                }
+            }
+            stack.extend(items.iter());
+        }
+    }
+    None
+}
+
+/// Appends the pattern `s` (names `?x` are pattern variables) to `ast`.
+fn pattern_node(s: &Sexp, ast: &mut egg::RecExpr<ENodeOrVar<Math>>) -> Result<egg::Id, String> {
+    let node = match s {
+        Sexp::String(t) if t.starts_with('?') => {
+            ENodeOrVar::Var(t.parse::<Var>().map_err(|e| format!("bad variable `{t}`: {e}"))?)
+        }
+        Sexp::String(t) => ENodeOrVar::ENode(Math::from_op(t, vec![]).map_err(|e| e.0)?),
+        Sexp::List(items) if !items.is_empty() => {
+            let Sexp::String(head) = &items[0] else {
+                return Err(format!("`{}` is not an operator", sexp_text(&items[0])));
+            };
+            let children = items[1..]
+                .iter()
+                .map(|c| pattern_node(c, ast))
+                .collect::<Result<Vec<_>, _>>()?;
+            ENodeOrVar::ENode(Math::from_op(head, children).map_err(|e| e.0)?)
+        }
+        _ => return Err(format!("unexpected `{}`", sexp_text(s))),
+    };
+    Ok(ast.add(node))
+}
+
 fn read_template(s: &Sexp) -> Result<Template, String> {
     let mut nodes = Vec::new();
     build(s, &mut nodes)?;
     Ok(Template { nodes })
+}
+
+/// The shorthands for shaped constants sized like one matched class.
+fn like(name: &str, v: Var) -> Option<TNode> {
+    use DimExpr::*;
+    let (kind, dims) = match name {
+        "zero-like" => (ShapedKind::Zeros, vec![Rows(v), Cols(v)]),
+        "ones-like" => (ShapedKind::Ones, vec![Rows(v), Cols(v)]),
+        "ones-rows" => (ShapedKind::Ones, vec![Rows(v)]),
+        "ones-cols" => (ShapedKind::Ones, vec![Cols(v)]),
+        "eye-rows" => (ShapedKind::Eye, vec![Rows(v)]),
+        "eye-cols" => (ShapedKind::Eye, vec![Cols(v)]),
+        "eye-vec" => (ShapedKind::Eye, vec![Size(v)]),
+        "commutation-of" => (ShapedKind::Commutation, vec![Rows(v), Cols(v)]),
+        _ => return None,
+    };
+    Some(TNode::Shaped(kind, dims))
+}
+
+fn read_dim(s: &Sexp) -> Result<DimExpr, String> {
+    match s {
+        Sexp::String(t) => t
+            .parse::<u64>()
+            .ok()
+            .filter(|k| *k >= 1)
+            .map(DimExpr::Int)
+            .ok_or_else(|| format!("`{t}` is not a size: write (rows ?a), (cols ?a), (size ?a) or a whole number")),
+        Sexp::List(items) => {
+            let h = items.first().map(sexp_text).unwrap_or_default();
+            match (h.as_str(), items.len()) {
+                ("rows", 2) if sexp_text(&items[1]) == "self" => Ok(DimExpr::SelfRows),
+                ("cols", 2) if sexp_text(&items[1]) == "self" => Ok(DimExpr::SelfCols),
+                ("rows", 2) => Ok(DimExpr::Rows(read_var(&items[1])?)),
+                ("cols", 2) => Ok(DimExpr::Cols(read_var(&items[1])?)),
+                ("size", 2) => Ok(DimExpr::Size(read_var(&items[1])?)),
+                ("*", 3) => Ok(DimExpr::Mul(
+                    Box::new(read_dim(&items[1])?),
+                    Box::new(read_dim(&items[2])?),
+                )),
+                _ => Err(format!("`{}` is not a size", sexp_text(s))),
+            }
+        }
+        Sexp::Empty => Err("an empty size".to_string()),
+    }
 }
 
 fn build(s: &Sexp, nodes: &mut Vec<TNode>) -> Result<egg::Id, String> {
@@ -395,27 +552,72 @@ fn build(s: &Sexp, nodes: &mut Vec<TNode>) -> Result<egg::Id, String> {
             Math::from_op(t, vec![]).map_err(|_| format!("`{t}` is not a leaf of the language"))?,
         ),
         Sexp::List(items) if !items.is_empty() => {
-            let head = sexp_text(&items[0]);
-            if let Some(meta) = Meta::from_name(&head) {
-                if items.len() != 2 {
-                    return Err(format!("`{head}` takes one variable"));
+            let head = match &items[0] {
+                Sexp::String(h) => std::borrow::Cow::Borrowed(h.as_str()),
+                other => std::borrow::Cow::Owned(sexp_text(other)),
+            };
+            let head = head.as_ref();
+            if let (true, Some(v)) = (items.len() == 2, items.get(1)) {
+                if let Some(t) = read_var(v).ok().and_then(|v| like(head, v)) {
+                    nodes.push(t);
+                    return Ok(egg::Id::from(nodes.len() - 1));
                 }
-                TNode::Meta(meta, read_var(&items[1])?)
+            }
+            if let Some((_, kind)) = ShapedKind::ALL.iter().find(|(n, _)| *n == head) {
+                let dims = items[1..].iter().map(read_dim).collect::<Result<Vec<_>, _>>()?;
+                let arity_ok = match kind {
+                    ShapedKind::Eye | ShapedKind::Number => dims.len() == 1,
+                    ShapedKind::Ones => dims.len() == 1 || dims.len() == 2,
+                    ShapedKind::Zeros | ShapedKind::Commutation => dims.len() == 2,
+                };
+                if !arity_ok {
+                    return Err(format!("`({head} …)` takes {} size(s)", match kind {
+                        ShapedKind::Eye | ShapedKind::Number => "1",
+                        ShapedKind::Ones => "1 or 2",
+                        _ => "2",
+                    }));
+                }
+                TNode::Shaped(*kind, dims)
             } else {
+                if Op::from_name(&head).is_none() {
+                    return Err(format!("`{head}` is not an operator of the language"));
+                }
                 let children = items[1..]
                     .iter()
                     .map(|c| build(c, nodes))
                     .collect::<Result<Vec<_>, _>>()?;
-                TNode::Node(Math::from_op(&head, children).map_err(|_| {
-                    format!(
-                        "`{head}` with {} argument(s) is not an operator of the language",
-                        items.len() - 1
-                    )
-                })?)
+                TNode::Node(Math::from_op(&head, children).map_err(|e| e.0)?)
             }
         }
         _ => return Err(format!("unexpected `{}`", sexp_text(s))),
     };
     nodes.push(node);
     Ok(egg::Id::from(nodes.len() - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_line_and_column() {
+        let src = "; c\n(rule a (+ ?a ?b) => (+ ?b ?a))\n\n  junk (rule)";
+        let errs = parse_rule_file("f", "f", src).expect_err("bad");
+        assert_eq!((errs[0].line, errs[0].col), (4, 3));
+        assert!(errs[0].message.contains("junk"));
+    }
+
+    #[test]
+    fn odd_whitespace_and_deep_nesting_are_errors_not_hangs() {
+        for src in ["\u{b}", "\u{a0}", "x\u{b}y", "\u{2028}(rule"] {
+            let r = parse_rule_file("f", "f", src);
+            // Whitespace alone is an empty file; anything else is reported.
+            if let Err(e) = r {
+                assert!(!e.is_empty());
+            }
+        }
+        let deep = format!("{}{}", "(".repeat(40_000), ")".repeat(40_000));
+        let errs = parse_rule_file("f", "f", &deep).expect_err("too deep");
+        assert!(errs[0].message.contains("nested too deeply"));
+    }
 }

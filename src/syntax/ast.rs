@@ -1,20 +1,6 @@
 //! The syntax tree as written, each node with its byte span in the source.
 
-/// Byte offsets `[start, end)` into the source text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-    pub fn join(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
-}
+pub use crate::error::Span;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
@@ -26,6 +12,8 @@ pub enum BinOp {
     /// `a / s`: division by a scalar.
     Div,
     Pow,
+    /// `.^`: elementwise power.
+    HPow,
 }
 
 impl BinOp {
@@ -38,6 +26,7 @@ impl BinOp {
             BinOp::HDiv => "./",
             BinOp::Div => "/",
             BinOp::Pow => "^",
+            BinOp::HPow => ".^",
         }
     }
 }
@@ -55,6 +44,22 @@ pub enum ExprKind {
         name_span: Span,
         args: Vec<Expr>,
     },
+}
+
+/// A definition `name = expr` of a `where` clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub name: String,
+    pub name_span: Span,
+    pub expr: Expr,
+}
+
+/// A whole input: the expression and the intermediates it is defined with
+/// (`f where h1 = …; h2 = …`), each of which may use the ones before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    pub body: Expr,
+    pub bindings: Vec<Binding>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

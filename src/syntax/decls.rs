@@ -1,9 +1,9 @@
-//! The `--let` declarations: `A: matrix(m,n); x: vector(n); s: scalar; S: symmetric(n)`.
+//! The `--let` declarations: `A: matrix(m,n); x: vector(n); s: scalar; S: symmetric(n);
+//! y: simplex(n)`. Sizes are names, whole numbers or products of them (`vector(m*n)`).
 
 use indexmap::IndexMap;
 
-use super::ast::Span;
-use crate::error::{Diagnostic, Input};
+use crate::error::{Diagnostic, Input, Span};
 
 /// What a declaration says a name is. Sizes may be left out (`None`): they are inferred.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub enum DeclKind {
     Vector(Option<String>),
     Matrix(Option<(String, String)>),
     Symmetric(Option<String>),
+    /// A vector with positive entries that sum to 1 (probabilities).
+    Simplex(Option<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,11 +73,25 @@ fn parse_one(text: &str, start: usize) -> Result<(String, DeclKind), Diagnostic>
         .map_err(|d: Diagnostic| d.with_note("write `name: scalar`, `name: vector(n)`, `name: matrix(m,n)` or `name: symmetric(n)`"));
     };
     let name = text[..colon].trim();
+    if name.is_empty() {
+        return err(
+            "a declaration needs a name before its `:`".to_string(),
+            Span::new(start, start + colon + 1),
+        )
+        .map_err(|d: Diagnostic| d.with_note("write `name: scalar`, `name: vector(n)`, `name: matrix(m,n)` or `name: symmetric(n)`"));
+    }
     if !is_identifier(name) {
         return err(
             format!("`{name}` is not a name"),
             Span::new(start, start + colon.max(1)),
         );
+    }
+    if is_builtin(name) {
+        return err(
+            format!("`{name}` is a built-in name and cannot be declared"),
+            Span::new(start, start + colon.max(1)),
+        )
+        .map_err(|d: Diagnostic| d.with_note("choose another name for the variable"));
     }
     let rest = &text[colon + 1..];
     let rest_start = start + colon + 1 + (rest.len() - rest.trim_start().len());
@@ -91,9 +107,9 @@ fn parse_one(text: &str, start: usize) -> Result<(String, DeclKind), Diagnostic>
             if let Some(bad) = dims.iter().find(|d| !is_dimension(d)) {
                 let inner_span = Span::new(rest_start + open + 1, rest_start + rest.len() - 1);
                 let message = if bad.is_empty() {
-                    "a size is missing (a name or a positive whole number)".to_string()
+                    "a size is missing (a name, a positive whole number or a product of them)".to_string()
                 } else {
-                    format!("`{bad}` is not a size (a name or a positive whole number)")
+                    format!("`{bad}` is not a size (a name, a positive whole number or a product of them)")
                 };
                 return err(message, inner_span);
             }
@@ -125,14 +141,36 @@ fn parse_one(text: &str, start: usize) -> Result<(String, DeclKind), Diagnostic>
         }
         "vector" => DeclKind::Vector(arity(1, dims)?.map(|d| d[0].clone())),
         "symmetric" => DeclKind::Symmetric(arity(1, dims)?.map(|d| d[0].clone())),
+        "simplex" => DeclKind::Simplex(arity(1, dims)?.map(|d| d[0].clone())),
         "matrix" => DeclKind::Matrix(arity(2, dims)?.map(|d| (d[0].clone(), d[1].clone()))),
+        "" => {
+            return err(
+                format!("`{name}:` needs a kind after the colon: scalar, vector(n), matrix(m,n), symmetric(n) or simplex(n)"),
+                Span::new(start, start + colon + 1),
+            )
+        }
         other => {
             return err(
-                format!("unknown kind `{other}`: expected scalar, vector, matrix or symmetric"),
+                format!("unknown kind `{other}`: expected scalar, vector, matrix, symmetric or simplex"),
                 rest_span,
             )
         }
     };
+    let one_sized = match &kind {
+        DeclKind::Vector(Some(n)) | DeclKind::Simplex(Some(n)) | DeclKind::Symmetric(Some(n)) => {
+            crate::shape::Dim::new(n).is_one()
+        }
+        DeclKind::Matrix(Some((r, c))) => {
+            crate::shape::Dim::new(r).is_one() && crate::shape::Dim::new(c).is_one()
+        }
+        _ => false,
+    };
+    if one_sized {
+        return err(
+            format!("`{name}` would be 1×1: declare it `{name}: scalar`"),
+            rest_span,
+        );
+    }
     Ok((name.to_string(), kind))
 }
 
@@ -142,6 +180,17 @@ pub fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// A size: names and positive whole numbers, multiplied (`m*n`, `2*n`).
 fn is_dimension(s: &str) -> bool {
-    is_identifier(s) || (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) && s != "0")
+    !s.is_empty()
+        && s.split('*').map(str::trim).all(|f| {
+            is_identifier(f)
+                || (!f.is_empty() && f.len() < 10 && f.chars().all(|c| c.is_ascii_digit()) && f.parse::<u64>().is_ok_and(|v| v > 0))
+        })
+}
+
+/// Names the language gives a meaning of its own: constants, functions, `where`.
+pub fn is_builtin(name: &str) -> bool {
+    const CONSTANTS: &[&str] = &["I", "K", "eye", "ones", "zeros", "vector", "matrix", "where"];
+    CONSTANTS.contains(&name) || !crate::lang::Op::from_call(name).is_empty()
 }

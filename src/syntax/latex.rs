@@ -1,13 +1,19 @@
 //! Typed expressions as LaTeX, the way the tutorial typesets them: products by
-//! juxtaposition, `^\top`, `\odot`, `X^{-1}`, and `\left( … \right)` only where needed.
+//! juxtaposition, `^\top`, `\circ`, `X^{-1}`, and `\left( … \right)` only where needed.
+//! Operators are spelled as the table says; products, powers, transposes and the
+//! canonical forms are written here.
 
 use egg::{Id, RecExpr};
 
-use crate::dim::Dim;
-use crate::lang::{Math, ShapedConst};
+use super::share::unfold;
+use super::sizing::broadcast_operand;
+use crate::env::Env;
+use crate::lang::prec::Prec as TPrec;
+use crate::lang::{shapes_of, Const, Latex, Math, Op};
+use crate::shape::{Dim, Shape};
 
-/// Binding strength, loosest first. `\otimes` and then `\odot`/`\oslash` sit between
-/// `+` and juxtaposition, so that `A \otimes B C` or `x \odot y z` need no convention.
+/// Binding strength, loosest first. `\otimes` and then `\circ`/`\oslash` sit between
+/// `+` and juxtaposition, so that `A \otimes B C` or `x \circ y z` need no convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Prec {
     Add,
@@ -15,26 +21,75 @@ enum Prec {
     Had,
     Mul,
     Unary,
-    /// A superscripted base (`x^{2}`, `X^\top`, `X^{-1}`): another superscript needs parentheses.
+    /// A superscripted base (`x^{2}`, `X^\top`, `X^{-1}`): another superscript needs
+    /// parentheses.
     Script,
     Atom,
 }
 
-/// The whole expression (its root is the last node); empty for an empty `RecExpr`.
-pub fn to_latex(expr: &RecExpr<Math>) -> String {
-    match expr.as_ref().len() {
-        0 => String::new(),
-        n => Printer { expr }.print(Id::from(n - 1)).0,
+/// The expression as LaTeX; large repeated subterms are named (`\text{where } h_1 = …`)
+/// when `share` is set.
+pub fn to_latex(expr: &RecExpr<Math>, env: &Env, share: bool) -> String {
+    let u = unfold(expr, env, share);
+    let mut scope = env.clone();
+    let mut parts = Vec::new();
+    let mut body = String::new();
+    let trees: Vec<(Option<egg::Symbol>, &RecExpr<Math>)> = u
+        .bindings
+        .iter()
+        .map(|(n, e)| (Some(*n), e))
+        .chain(std::iter::once((None, &u.body)))
+        .collect();
+    for (name, e) in trees {
+        if e.as_ref().is_empty() {
+            continue;
+        }
+        let shapes = shapes_of(e, |v| scope.shape(v)).unwrap_or_else(|_| vec![Shape::scalar(); e.as_ref().len()]);
+        let text = Printer { expr: e, shapes: &shapes }
+            .print(Id::from(e.as_ref().len() - 1), None)
+            .0;
+        match name {
+            Some(n) => {
+                if let Some(s) = shapes.last() {
+                    scope.vars.insert(
+                        n,
+                        crate::env::VarInfo {
+                            kind: crate::env::VarKind::Matrix,
+                            shape: *s,
+                            declared: true,
+                        },
+                    );
+                }
+                parts.push(format!("{} = {text}", name_of(n.as_str())));
+            }
+            None => body = text,
+        }
+    }
+    if parts.is_empty() {
+        body
+    } else {
+        format!("{body} \\quad \\text{{where }} {}", parts.join(",\\; "))
     }
 }
 
 struct Printer<'a> {
     expr: &'a RecExpr<Math>,
+    shapes: &'a [Shape],
+}
+
+type Out = (String, Prec);
+
+fn from_table(p: TPrec) -> Prec {
+    match p {
+        TPrec::Add => Prec::Add,
+        TPrec::Mul => Prec::Had,
+        _ => Prec::Mul,
+    }
 }
 
 impl Printer<'_> {
-    fn at(&self, id: Id, min: Prec) -> String {
-        let (s, p) = self.print(id);
+    fn at(&self, id: Id, parent: Id, min: Prec) -> String {
+        let (s, p) = self.print(id, Some(parent));
         if p < min {
             format!("\\left({s}\\right)")
         } else {
@@ -42,28 +97,34 @@ impl Printer<'_> {
         }
     }
 
-    fn call(&self, f: &str, a: Id) -> (String, Prec) {
-        (
-            format!("{f}\\left({}\\right)", self.at(a, Prec::Add)),
-            Prec::Atom,
-        )
+    fn scalar(&self, id: Id) -> bool {
+        self.shapes[usize::from(id)].is_scalar()
+    }
+
+    fn call(&self, id: Id, f: &str, a: Id) -> Out {
+        (format!("{f}\\left({}\\right)", self.at(a, id, Prec::Add)), Prec::Atom)
     }
 
     /// `a op b`; a negative right operand is parenthesized too (`a - \left(-b\right)`).
-    fn infix(&self, a: Id, op: &str, b: Id, p: Prec, right: Prec) -> (String, Prec) {
-        let (b, pb) = self.print(b);
-        let b = if pb < right || pb == Prec::Unary {
-            format!("\\left({b}\\right)")
-        } else {
-            b
+    fn infix(&self, id: Id, a: Id, op: &str, b: Id, p: Prec) -> Out {
+        let right = match p {
+            Prec::Add => Prec::Kron,
+            Prec::Kron => Prec::Had,
+            _ => Prec::Mul,
         };
-        (format!("{} {op} {b}", self.at(a, p)), p)
+        let (bs, pb) = self.print(b, Some(id));
+        let bs = if pb < right || pb == Prec::Unary {
+            format!("\\left({bs}\\right)")
+        } else {
+            bs
+        };
+        (format!("{} {op} {bs}", self.at(a, id, p)), p)
     }
 
     /// Juxtaposition; `\cdot` when the right factor starts with a digit (`2 \cdot 3`).
-    /// A negated right factor is parenthesized, or it would read as a difference.
-    fn product(&self, a: &str, b: Id) -> (String, Prec) {
-        let b = self.at(b, Prec::Script);
+    fn product(&self, id: Id, a: Id, b: Id) -> Out {
+        let a = self.at(a, id, Prec::Mul);
+        let b = self.at(b, id, Prec::Script);
         let sep = if b.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
             " \\cdot "
         } else {
@@ -72,90 +133,130 @@ impl Printer<'_> {
         (format!("{a}{sep}{b}"), Prec::Mul)
     }
 
-    fn differential(&self, x: Id) -> String {
-        match &self.expr[x] {
-            Math::Sym(_) => format!("\\mathrm{{d}}{}", self.at(x, Prec::Atom)),
-            _ => format!("\\mathrm{{d}}\\left({}\\right)", self.at(x, Prec::Add)),
+    fn differential(&self, t: Id, parent: Id) -> String {
+        match &self.expr[t] {
+            Math::Unary(Op::D, [x]) => match &self.expr[*x] {
+                Math::Sym(_) => format!("\\mathrm{{d}}{}", self.at(*x, t, Prec::Atom)),
+                _ => format!("\\mathrm{{d}}\\left({}\\right)", self.at(*x, t, Prec::Add)),
+            },
+            _ => self.at(t, parent, Prec::Mul),
         }
     }
 
-    fn print(&self, id: Id) -> (String, Prec) {
-        use Math::*;
-        match &self.expr[id] {
-            Add([a, b]) => self.infix(*a, "+", *b, Prec::Add, Prec::Kron),
-            Sub([a, b]) => self.infix(*a, "-", *b, Prec::Add, Prec::Kron),
-            Kron([a, b]) => {
-                let (a, b) = (self.at(*a, Prec::Unary), self.at(*b, Prec::Unary));
-                (format!("{a} \\otimes {b}"), Prec::Kron)
+    fn print(&self, id: Id, parent: Option<Id>) -> Out {
+        if let Some(p) = parent {
+            if broadcast_operand(self.expr, self.shapes, p, id) {
+                return match &self.expr[id] {
+                    Math::Const(Const::Ones(..)) => ("1".to_string(), Prec::Atom),
+                    Math::Const(Const::Zero(..)) => ("0".to_string(), Prec::Atom),
+                    Math::Binary(Op::Mul, [s, _]) => self.print(*s, Some(id)),
+                    _ => self.print(id, None),
+                };
             }
-            Mul([a, b]) => self.product(&self.at(*a, Prec::Mul), *b),
-            HMul([a, b]) => self.infix(*a, "\\odot", *b, Prec::Had, Prec::Mul),
-            HDiv([a, b]) => self.infix(*a, "\\oslash", *b, Prec::Had, Prec::Mul),
-            Neg(a) => (format!("-{}", self.at(*a, Prec::Script)), Prec::Unary),
-            Pow([a, b]) => (
-                format!("{}^{{{}}}", self.at(*a, Prec::Atom), self.at(*b, Prec::Add)),
-                Prec::Script,
-            ),
-            Trans(a) => match &self.expr[*a] {
-                Inv(x) => (
-                    format!("{}^{{-\\top}}", self.at(*x, Prec::Atom)),
+        }
+        match &self.expr[id] {
+            Math::Num(n) if n.value() < 0.0 => (n.to_string(), Prec::Unary),
+            Math::Num(n) => (n.to_string(), Prec::Atom),
+            Math::Sym(s) => (name_of(s.as_str()), Prec::Atom),
+            Math::Const(c) => (constant(*c), Prec::Atom),
+            Math::Unary(op, [a]) => self.unary(id, *op, *a),
+            Math::Binary(op, [a, b]) => self.binary(id, *op, *a, *b),
+        }
+    }
+
+    fn unary(&self, id: Id, op: Op, a: Id) -> Out {
+        match (op.info().latex, op) {
+            (Latex::Call(f), _) => self.call(id, f, a),
+            (Latex::Template(t), _) => (t.replace("{0}", &self.at(a, id, Prec::Add)), Prec::Atom),
+            (_, Op::Neg) => (format!("-{}", self.at(a, id, Prec::Script)), Prec::Unary),
+            (_, Op::Trans) => match &self.expr[a] {
+                Math::Unary(Op::Inv, [x]) => (
+                    format!("{}^{{-\\top}}", self.at(*x, a, Prec::Atom)),
                     Prec::Script,
                 ),
-                _ => (format!("{}^\\top", self.at(*a, Prec::Atom)), Prec::Script),
+                _ => (format!("{}^\\top", self.at(a, id, Prec::Atom)), Prec::Script),
             },
-            Inv(a) => (format!("{}^{{-1}}", self.at(*a, Prec::Atom)), Prec::Script),
-            Num(n) if n.value() < 0.0 => (n.to_string(), Prec::Unary),
-            Num(n) => (n.to_string(), Prec::Atom),
-            Sym(s) => (name(s.as_str()), Prec::Atom),
-            Const(c) => (constant(*c), Prec::Atom),
-            Tr(a) => self.call("\\operatorname{tr}", *a),
-            Det(a) => self.call("\\det", *a),
-            LogDet(a) => self.call("\\log\\det", *a),
-            Adj(a) => self.call("\\operatorname{adj}", *a),
-            Diag(a) | DiagV(a) => self.call("\\operatorname{diag}", *a),
-            Vec(a) => self.call("\\operatorname{vec}", *a),
-            Sum(a) => self.call("\\operatorname{sum}", *a),
-            Norm2(a) => (
-                format!("\\left\\| {} \\right\\|_2", self.at(*a, Prec::Add)),
+            (_, Op::Inv) => (format!("{}^{{-1}}", self.at(a, id, Prec::Atom)), Prec::Script),
+            (_, Op::D) => (self.differential(id, id), Prec::Atom),
+            _ => self.call(id, &format!("\\operatorname{{{}}}", op.name()), a),
+        }
+    }
+
+    fn binary(&self, id: Id, op: Op, a: Id, b: Id) -> Out {
+        if op == Op::HDiv && self.shapes[usize::from(b)].is_scalar() {
+            let text = format!(
+                "\\frac{{{}}}{{{}}}",
+                self.at(a, id, Prec::Add),
+                self.at(b, id, Prec::Add)
+            );
+            return (text, Prec::Atom);
+        }
+        match (op.info().latex, op) {
+            (Latex::Infix(sym, p), _) => {
+                let p = if op == Op::Kron { Prec::Kron } else { from_table(p) };
+                self.infix(id, a, sym.trim(), b, p)
+            }
+            (Latex::Template(t), _) => (
+                t.replace("{0}", &self.at(a, id, Prec::Add))
+                    .replace("{1}", &self.at(b, id, Prec::Add)),
                 Prec::Atom,
             ),
-            Exp(a) => self.call("\\exp", *a),
-            Log(a) => self.call("\\log", *a),
-            Sin(a) => self.call("\\sin", *a),
-            Cos(a) => self.call("\\cos", *a),
-            Tanh(a) => self.call("\\tanh", *a),
-            Sigmoid(a) => self.call("\\sigma", *a),
-            Sqrt(a) => (format!("\\sqrt{{{}}}", self.at(*a, Prec::Add)), Prec::Atom),
-            D(x) => (self.differential(*x), Prec::Atom),
-            Lin([c, x]) => {
-                let (c, d) = (self.at(*c, Prec::Mul), self.differential(*x));
+            (_, Op::Mul) => self.product(id, a, b),
+            (_, Op::Pow) => (
+                format!("{}^{{{}}}", self.at(a, id, Prec::Atom), self.at(b, id, Prec::Add)),
+                Prec::Script,
+            ),
+            (_, Op::HPow) => (
+                format!("{}^{{\\circ {}}}", self.at(a, id, Prec::Atom), self.at(b, id, Prec::Add)),
+                Prec::Script,
+            ),
+            (_, Op::Unvec) => (
+                format!(
+                    "\\operatorname{{vec}}^{{-1}}_{{{}}}\\left({}\\right)",
+                    dim(self.shapes[usize::from(b)].rows),
+                    self.at(a, id, Prec::Add)
+                ),
+                Prec::Atom,
+            ),
+            (_, Op::Lin) => (
+                format!(
+                    "\\operatorname{{tr}}\\left({} {}\\right)",
+                    self.at(a, id, Prec::Mul),
+                    self.differential(b, id)
+                ),
+                Prec::Atom,
+            ),
+            (_, Op::JacV) => (
+                format!(
+                    "{} \\operatorname{{vec}}\\left({}\\right)",
+                    self.at(a, id, Prec::Mul),
+                    self.differential(b, id)
+                ),
+                Prec::Mul,
+            ),
+            _ => {
+                let _ = self.scalar(a);
                 (
-                    format!("\\operatorname{{tr}}\\left({c} {d}\\right)"),
+                    format!(
+                        "\\operatorname{{{}}}\\left({}, {}\\right)",
+                        op.name(),
+                        self.at(a, id, Prec::Add),
+                        self.at(b, id, Prec::Add)
+                    ),
                     Prec::Atom,
-                )
-            }
-            Jac([j, x]) => {
-                let j = self.at(*j, Prec::Mul);
-                (format!("{j} {}", self.differential(*x)), Prec::Mul)
-            }
-            JacVec([j, x]) => {
-                let j = self.at(*j, Prec::Mul);
-                let d = self.differential(*x);
-                (
-                    format!("{j} \\operatorname{{vec}}\\left({d}\\right)"),
-                    Prec::Mul,
                 )
             }
         }
     }
 }
 
-fn constant(c: ShapedConst) -> String {
+fn constant(c: Const) -> String {
     match c {
-        ShapedConst::Eye(_) => "I".to_string(),
-        ShapedConst::Ones(n) => format!("\\mathbf{{1}}_{{{}}}", dim(n)),
-        ShapedConst::Zero(..) => "0".to_string(),
-        ShapedConst::Commutation(m, n) => format!("K_{{{},{}}}", dim(m), dim(n)),
+        Const::Eye(_) => "I".to_string(),
+        Const::Ones(r, c) if c.is_one() => format!("\\mathbf{{1}}_{{{}}}", dim(r)),
+        Const::Ones(r, c) => format!("\\mathbf{{1}}_{{{} \\times {}}}", dim(r), dim(c)),
+        Const::Zero(..) => "0".to_string(),
+        Const::Commutation(m, n) => format!("K_{{{},{}}}", dim(m), dim(n)),
     }
 }
 
@@ -172,7 +273,7 @@ const GREEK: &[&str] = &[
 
 /// A variable's name: `W1` → `W_{1}`, `x_i` → `x_{i}`, `alpha` → `\alpha`,
 /// other multi-letter names upright-italic as one symbol.
-fn name(s: &str) -> String {
+fn name_of(s: &str) -> String {
     let (base, sub) = match s.split_once('_') {
         Some((b, rest)) if !b.is_empty() && !rest.is_empty() => (b, rest.to_string()),
         _ => {
@@ -191,74 +292,5 @@ fn name(s: &str) -> String {
         base
     } else {
         format!("{base}_{{{}}}", sub.replace('_', "\\_"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::input::read_expr;
-
-    fn latex(src: &str) -> String {
-        let decls = "A: matrix(n,n); B: matrix(n,n); X: matrix(n,n); x: vector(n); \
-                     y: vector(n); W1: matrix(n,n); s: scalar; alpha: scalar";
-        let (typed, _) = read_expr(src, decls).expect("test input is valid");
-        to_latex(&typed.expr)
-    }
-
-    #[test]
-    fn typesets_like_the_tutorial() {
-        let cases = [
-            ("2*x'", "2 x^\\top"),
-            ("x'*(A+A')", "x^\\top \\left(A + A^\\top\\right)"),
-            ("tr(A*X*B)", "\\operatorname{tr}\\left(A X B\\right)"),
-            ("inv(X)'", "X^{-\\top}"),
-            ("inv(A*X)", "\\left(A X\\right)^{-1}"),
-            ("x .* y", "x \\odot y"),
-            ("x ./ y", "x \\oslash y"),
-            ("kron(x + y, A)", "\\left(x + y\\right) \\otimes A"),
-            ("kron(x, y)*x'", "\\left(x \\otimes y\\right) x^\\top"),
-            ("(x .* y)*s", "\\left(x \\odot y\\right) s"),
-            ("x .* (y ./ x)", "x \\odot \\left(y \\oslash x\\right)"),
-            ("logdet(X)", "\\log\\det\\left(X\\right)"),
-            ("norm2(x)^2", "\\left\\| x \\right\\|_2^{2}"),
-            (
-                "sigmoid(x) .* ones(n)",
-                "\\sigma\\left(x\\right) \\odot \\mathbf{1}_{n}",
-            ),
-            ("sqrt(s)", "\\sqrt{s}"),
-            ("(A')^2*s", "\\left(A^\\top\\right)^{2} s"),
-            ("s*2", "s \\cdot 2"),
-            ("A*-B", "A \\left(-B\\right)"),
-            ("-A*B", "-A B"),
-            (
-                "A - -B + x*y' .* -A",
-                "A - \\left(-B\\right) + x y^\\top \\odot \\left(-A\\right)",
-            ),
-            ("W1*alpha", "W_{1} \\alpha"),
-            (
-                "diag(X) - diag(x)*y",
-                "\\operatorname{diag}\\left(X\\right) - \\operatorname{diag}\\left(x\\right) y",
-            ),
-        ];
-        for (src, want) in cases {
-            assert_eq!(latex(src), want, "typesetting {src}");
-        }
-    }
-
-    #[test]
-    fn differentials() {
-        let mut e = RecExpr::default();
-        let c = e.add(Math::Sym("C".into()));
-        let x = e.add(Math::Sym("X".into()));
-        e.add(Math::Lin([c, x]));
-        assert_eq!(
-            to_latex(&e),
-            "\\operatorname{tr}\\left(C \\mathrm{d}X\\right)"
-        );
-        let mut e = RecExpr::default();
-        let x = e.add(Math::Sym("X".into()));
-        e.add(Math::D(x));
-        assert_eq!(to_latex(&e), "\\mathrm{d}X");
     }
 }

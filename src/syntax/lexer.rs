@@ -1,6 +1,6 @@
 //! Tokens of the expression language, each with its span.
 
-use super::ast::Span;
+use crate::error::Span;
 use crate::error::Diagnostic;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +14,10 @@ pub enum Tok {
     DotSlash,
     Slash,
     Caret,
+    DotCaret,
     Quote,
+    Equals,
+    Semicolon,
     LParen,
     RParen,
     Comma,
@@ -34,6 +37,9 @@ impl Tok {
             Tok::DotSlash => "`./`".into(),
             Tok::Slash => "`/`".into(),
             Tok::Caret => "`^`".into(),
+            Tok::DotCaret => "`.^`".into(),
+            Tok::Equals => "`=`".into(),
+            Tok::Semicolon => "`;`".into(),
             Tok::Quote => "`'`".into(),
             Tok::LParen => "`(`".into(),
             Tok::RParen => "`)`".into(),
@@ -59,7 +65,14 @@ pub fn lex(src: &str) -> (Vec<(Tok, Span)>, Vec<Diagnostic>) {
         if c.is_ascii_digit() || (c == '.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
             i = number_end(bytes, i);
             let text = &src[start..i];
+            // A literal too small for a double would silently be 0.
+            let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+            let nonzero = mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b));
             match text.parse::<f64>() {
+                Ok(v) if v == 0.0 && nonzero => errors.push(Diagnostic::new(
+                    format!("`{text}` is too small for a number here: it would be read as 0"),
+                    Span::new(start, i),
+                )),
                 Ok(v) if v.is_finite() => toks.push((Tok::Num(v), Span::new(start, i))),
                 _ => errors.push(Diagnostic::new(
                     format!("`{text}` is not a number"),
@@ -79,6 +92,7 @@ pub fn lex(src: &str) -> (Vec<(Tok, Span)>, Vec<Diagnostic>) {
         let (tok, len) = match (c, two) {
             (_, Some(".*")) => (Some(Tok::DotStar), 2),
             (_, Some("./")) => (Some(Tok::DotSlash), 2),
+            (_, Some(".^")) => (Some(Tok::DotCaret), 2),
             ('+', _) => (Some(Tok::Plus), 1),
             ('-', _) => (Some(Tok::Minus), 1),
             ('*', _) => (Some(Tok::Star), 1),
@@ -88,6 +102,8 @@ pub fn lex(src: &str) -> (Vec<(Tok, Span)>, Vec<Diagnostic>) {
             ('(', _) => (Some(Tok::LParen), 1),
             (')', _) => (Some(Tok::RParen), 1),
             (',', _) => (Some(Tok::Comma), 1),
+            ('=', _) => (Some(Tok::Equals), 1),
+            (';', _) => (Some(Tok::Semicolon), 1),
             _ => (None, c.len_utf8()),
         };
         i += len;
@@ -109,6 +125,8 @@ fn unexpected_char_message(c: char) -> String {
         '⊙' | '∘' => " (write `.*` for the Hadamard product)",
         '⊗' => " (write `kron(A, B)`)",
         '[' | ']' | '{' | '}' => " (group with parentheses)",
+        '²' => " (write `^2`, or `.^2` elementwise)",
+        '\u{a0}' => " (a no-break space)",
         _ => "",
     };
     format!("unexpected character `{c}`{hint}")
@@ -119,8 +137,8 @@ fn number_end(b: &[u8], mut i: usize) -> usize {
     while i < b.len() && b[i].is_ascii_digit() {
         i += 1;
     }
-    // A `.` followed by `*` or `/` is an operator, not a decimal point.
-    if i < b.len() && b[i] == b'.' && !matches!(b.get(i + 1), Some(b'*') | Some(b'/')) {
+    // A `.` followed by `*`, `/` or `^` is an operator, not a decimal point.
+    if i < b.len() && b[i] == b'.' && !matches!(b.get(i + 1), Some(b'*' | b'/' | b'^')) {
         i += 1;
         while i < b.len() && b[i].is_ascii_digit() {
             i += 1;

@@ -1,8 +1,9 @@
 //! Reading and writing the expression language of SPEC §1.
 //!
-//! `lexer` and `parser` turn text into an [`ast::Expr`] whose every node keeps its
+//! `lexer` and `parser` turn text into an [`ast::Program`] whose every node keeps its
 //! source span; `decls` reads `--let`; the printers (`text`, `latex`, `numpy`) write
-//! typed e-graph expressions back out.
+//! typed expressions back out, spelling every operator as the table says; `share`
+//! names repeated subterms and `sizing` decides which constants print without a size.
 
 pub mod ast;
 pub mod decls;
@@ -10,8 +11,9 @@ pub mod latex;
 pub mod lexer;
 pub mod numpy;
 pub mod parser;
-pub mod prec;
+mod share;
+mod sizing;
 pub mod text;
 
-pub use ast::{Expr, ExprKind, Span};
-pub use parser::parse;
+pub use ast::{Expr, ExprKind, Program};
+pub use parser::{parse, parse_program};

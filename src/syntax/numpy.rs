@@ -1,15 +1,18 @@
 //! Typed expressions as Python over `np` and the input names (SPEC §3): vectors are
 //! `(n,1)` arrays and declared scalars Python floats, so every 1×1 node may be a float
-//! and gets no array method (`.T`, `.reshape`) and no `np.linalg` call.
+//! and gets no array method (`.T`, `.reshape`) and no `np.linalg` call. Sizes are read
+//! off the inputs' shapes. Operators are spelled as the table says; products, powers,
+//! transposes and sizes are written here.
 
-use egg::{Id, RecExpr};
+use egg::{Id, RecExpr, Symbol};
 use indexmap::IndexMap;
 
-use super::prec::Prec;
-use crate::dim::{dim_mul, Dim, Shape};
+use super::share::unfold;
+use super::sizing::broadcast_operand;
 use crate::env::Env;
-use crate::lang::{Math, ShapeFault, ShapedConst};
-use crate::shapes::shapes_of;
+use crate::lang::prec::Prec;
+use crate::lang::{shapes_of, Const, Math, Numpy, Op, ShapeFault};
+use crate::shape::{dim_mul, Dim, Shape};
 
 /// Names that cannot be Python variables next to `np`.
 const RESERVED: &[&str] = &[
@@ -19,36 +22,70 @@ const RESERVED: &[&str] = &[
     "None", "True", "False",
 ];
 
-/// A Python expression evaluating `expr`, sizes read off the inputs' shapes.
-/// Errors for what has no NumPy form (differentials, a size no input has).
-pub fn to_numpy(expr: &RecExpr<Math>, env: &Env) -> Result<String, String> {
-    let n = expr.as_ref().len();
-    if n == 0 {
+/// A Python expression evaluating `expr`; large repeated subterms are computed once
+/// (`[… for h1 in [H1]][0]`) when `share` is set. Errors for what has no NumPy form
+/// (differentials, a size no input has).
+pub fn to_numpy(expr: &RecExpr<Math>, env: &Env, share: bool) -> Result<String, String> {
+    if expr.as_ref().is_empty() {
         return Err("an empty expression has no NumPy form".to_string());
     }
-    let shapes = shapes_of(expr, env).map_err(|f| match f {
-        ShapeFault::Mismatch(m) => format!("shapes do not fit: {m}"),
-        ShapeFault::UnknownName(s) => format!("`{s}` has no known shape"),
-    })?;
-    let p = Printer {
-        expr,
-        shapes,
-        sizes: env.dim_sources(),
-    };
-    Ok(p.print(Id::from(n - 1))?.0)
+    let u = unfold(expr, env, share);
+    let mut scope = env.clone();
+    let sizes = env.dim_sources();
+    let mut defs = Vec::new();
+    let trees: Vec<(Option<Symbol>, &RecExpr<Math>)> = u
+        .bindings
+        .iter()
+        .map(|(n, e)| (Some(*n), e))
+        .chain(std::iter::once((None, &u.body)))
+        .collect();
+    let mut body = String::new();
+    for (name, e) in trees {
+        let shapes = shapes_of(e, |v| scope.shape(v)).map_err(|f| match f {
+            ShapeFault::Mismatch(m) => format!("shapes do not fit: {m}"),
+            ShapeFault::UnknownName(s) => format!("`{s}` has no known shape"),
+        })?;
+        let p = Printer {
+            expr: e,
+            shapes: &shapes,
+            sizes: &sizes,
+        };
+        let text = p.print(Id::from(e.as_ref().len() - 1), None)?.0;
+        match name {
+            Some(n) => {
+                if let Some(s) = shapes.last() {
+                    scope.vars.insert(
+                        n,
+                        crate::env::VarInfo {
+                            kind: crate::env::VarKind::Matrix,
+                            shape: *s,
+                            declared: true,
+                        },
+                    );
+                }
+                defs.push(format!("for {n} in [{text}]"));
+            }
+            None => body = text,
+        }
+    }
+    if defs.is_empty() {
+        Ok(body)
+    } else {
+        Ok(format!("[{body} {}][0]", defs.join(" ")))
+    }
 }
 
 struct Printer<'a> {
     expr: &'a RecExpr<Math>,
-    shapes: Vec<Shape>,
-    sizes: IndexMap<String, (egg::Symbol, usize)>,
+    shapes: &'a [Shape],
+    sizes: &'a IndexMap<String, (Symbol, usize)>,
 }
 
 type Out = Result<(String, Prec), String>;
 
 impl Printer<'_> {
-    fn at(&self, id: Id, min: Prec) -> Result<String, String> {
-        let (s, p) = self.print(id)?;
+    fn at(&self, id: Id, parent: Id, min: Prec) -> Result<String, String> {
+        let (s, p) = self.print(id, Some(parent))?;
         Ok(if p < min { format!("({s})") } else { s })
     }
 
@@ -56,12 +93,12 @@ impl Printer<'_> {
         self.shapes[usize::from(id)].is_scalar()
     }
 
-    fn call(&self, f: &str, a: Id) -> Out {
-        Ok((format!("{f}({})", self.at(a, Prec::Add)?), Prec::Atom))
-    }
-
-    fn infix(&self, a: Id, op: &str, b: Id, p: Prec, right: Prec) -> Out {
-        Ok((format!("{}{op}{}", self.at(a, p)?, self.at(b, right)?), p))
+    fn infix(&self, id: Id, a: Id, op: &str, b: Id, p: Prec) -> Out {
+        let right = match p {
+            Prec::Add => Prec::Mul,
+            _ => Prec::Unary,
+        };
+        Ok((format!("{}{op}{}", self.at(a, id, p)?, self.at(b, id, right)?), p))
     }
 
     /// A size as Python: `x.shape[0]`, `(A.shape[0]*B.shape[1])`, or an integer.
@@ -69,8 +106,8 @@ impl Printer<'_> {
         if let Some((v, axis)) = self.sizes.get(d.as_str()) {
             return Ok(format!("{v}.shape[{axis}]"));
         }
-        let factors = d.factors();
-        let parts = factors
+        let parts = d
+            .factors()
             .iter()
             .map(|f| match self.sizes.get(*f) {
                 Some((v, axis)) => Ok(format!("{v}.shape[{axis}]")),
@@ -85,206 +122,108 @@ impl Printer<'_> {
         })
     }
 
-    fn constant(&self, c: ShapedConst) -> Result<String, String> {
+    fn constant(&self, c: Const) -> Result<String, String> {
         Ok(match c {
-            ShapedConst::Eye(n) => format!("np.eye({})", self.size(n)?),
-            ShapedConst::Ones(n) => format!("np.ones(({},1))", self.size(n)?),
-            ShapedConst::Zero(r, c) => format!("np.zeros(({},{}))", self.size(r)?, self.size(c)?),
+            Const::Eye(n) => format!("np.eye({})", self.size(n)?),
+            Const::Ones(r, c) => format!("np.ones(({}, {}))", self.size(r)?, self.size(c)?),
+            Const::Zero(r, c) => format!("np.zeros(({}, {}))", self.size(r)?, self.size(c)?),
             // Row j + i*n of K holds its 1 in column i + j*m (K vec(X) = vec(X') for X m×n).
-            ShapedConst::Commutation(m, n) => {
+            Const::Commutation(m, n) => {
                 let (mn, m, n) = (self.size(dim_mul(m, n))?, self.size(m)?, self.size(n)?);
-                format!("np.eye({mn})[np.arange({mn}).reshape({n},{m}).T.ravel()]")
+                format!("np.eye({mn})[np.arange({mn}).reshape({n}, {m}).T.ravel()]")
             }
         })
     }
 
-    fn print(&self, id: Id) -> Out {
-        use Math::*;
-        let node = &self.expr[id];
-        // On a 1×1 operand these are the identity: skip them, a float has no methods.
-        if let Trans(a) | Tr(a) | Det(a) | DiagV(a) | Vec(a) = node {
-            if self.scalar(*a) {
-                return self.print(*a);
+    fn print(&self, id: Id, parent: Option<Id>) -> Out {
+        if let Some(p) = parent {
+            if broadcast_operand(self.expr, self.shapes, p, id) {
+                // NumPy broadcasts a scalar over an array by itself.
+                return match &self.expr[id] {
+                    Math::Const(Const::Ones(..)) => Ok(("1".to_string(), Prec::Atom)),
+                    Math::Const(Const::Zero(..)) => Ok(("0".to_string(), Prec::Atom)),
+                    Math::Binary(Op::Mul, [s, _]) => self.print(*s, Some(id)),
+                    _ => self.print(id, None),
+                };
             }
         }
-        match node {
-            Add([a, b]) => self.infix(*a, " + ", *b, Prec::Add, Prec::Mul),
-            Sub([a, b]) => self.infix(*a, " - ", *b, Prec::Add, Prec::Mul),
-            Mul([a, b]) if self.scalar(*a) || self.scalar(*b) => {
-                self.infix(*a, "*", *b, Prec::Mul, Prec::Unary)
+        match &self.expr[id] {
+            Math::Num(n) if n.value() < 0.0 => Ok((n.to_string(), Prec::Unary)),
+            Math::Num(n) => Ok((n.to_string(), Prec::Atom)),
+            Math::Sym(s) if RESERVED.contains(&s.as_str()) => {
+                Err(format!("`{s}` cannot be a Python variable"))
             }
-            Mul([a, b]) => self.infix(*a, "@", *b, Prec::Mul, Prec::Unary),
-            HMul([a, b]) => self.infix(*a, "*", *b, Prec::Mul, Prec::Unary),
-            HDiv([a, b]) => self.infix(*a, "/", *b, Prec::Mul, Prec::Unary),
-            Pow([a, b]) if self.scalar(*a) => Ok((
-                format!(
-                    "{}**{}",
-                    self.at(*a, Prec::Postfix)?,
-                    self.at(*b, Prec::Unary)?
-                ),
+            Math::Sym(s) => Ok((s.to_string(), Prec::Atom)),
+            Math::Const(c) => Ok((self.constant(*c)?, Prec::Atom)),
+            Math::Unary(op, [a]) => self.unary(id, *op, *a),
+            Math::Binary(op, [a, b]) => self.binary(id, *op, *a, *b),
+        }
+    }
+
+    fn unary(&self, id: Id, op: Op, a: Id) -> Out {
+        // On a 1×1 operand these are the identity: skip them, a float has no methods.
+        if matches!(op, Op::Trans | Op::Tr | Op::Det | Op::DiagV | Op::Vec | Op::Diag) && self.scalar(a) {
+            return self.print(a, Some(id));
+        }
+        if self.scalar(a) {
+            match op {
+                Op::LogDet => return Ok((format!("np.log({})", self.at(a, id, Prec::Add)?), Prec::Atom)),
+                Op::Inv => return Ok((format!("1/{}", self.at(a, id, Prec::Unary)?), Prec::Mul)),
+                Op::Adj => return Ok(("1".to_string(), Prec::Atom)),
+                Op::Norm2 | Op::Norm1 => return Ok((format!("np.abs({})", self.at(a, id, Prec::Add)?), Prec::Atom)),
+                _ => {}
+            }
+        }
+        match (op.info().numpy, op) {
+            (Numpy::Call(f), _) => Ok((format!("{f}({})", self.at(a, id, Prec::Add)?), Prec::Atom)),
+            (Numpy::Template(t), _) => {
+                let arg = self.at(a, id, Prec::Atom)?;
+                Ok((t.replace("{0}", &arg), Prec::Atom))
+            }
+            (_, Op::Neg) => Ok((format!("-{}", self.at(a, id, Prec::Unary)?), Prec::Unary)),
+            (_, Op::Trans) => Ok((format!("{}.T", self.at(a, id, Prec::Postfix)?), Prec::Postfix)),
+            _ => Err(format!("`{}` has no NumPy form", op.name())),
+        }
+    }
+
+    fn binary(&self, id: Id, op: Op, a: Id, b: Id) -> Out {
+        match (op.info().numpy, op) {
+            (_, Op::Mul) if self.scalar(a) || self.scalar(b) => self.infix(id, a, "*", b, Prec::Mul),
+            (_, Op::Mul) => self.infix(id, a, "@", b, Prec::Mul),
+            (_, Op::Pow) if self.scalar(a) => Ok((
+                format!("{}**{}", self.at(a, id, Prec::Postfix)?, self.at(b, id, Prec::Unary)?),
                 Prec::Pow,
             )),
-            Pow([a, b]) => match &self.expr[*b] {
-                Num(k) if k.is_integer() => Ok((
-                    format!("np.linalg.matrix_power({}, {k})", self.at(*a, Prec::Add)?),
+            (_, Op::Pow) => match &self.expr[b] {
+                Math::Num(k) if k.is_integer() => Ok((
+                    format!("np.linalg.matrix_power({}, {k})", self.at(a, id, Prec::Add)?),
                     Prec::Atom,
                 )),
                 _ => Err("a matrix power needs a whole-number exponent".to_string()),
             },
-            Neg(a) => Ok((format!("-{}", self.at(*a, Prec::Unary)?), Prec::Unary)),
-            Trans(a) => Ok((format!("{}.T", self.at(*a, Prec::Postfix)?), Prec::Postfix)),
-            Num(n) if n.value() < 0.0 => Ok((n.to_string(), Prec::Unary)),
-            Num(n) => Ok((n.to_string(), Prec::Atom)),
-            Sym(s) if RESERVED.contains(&s.as_str()) => {
-                Err(format!("`{s}` cannot be a Python variable"))
+            (Numpy::Infix(sym, p), _) => {
+                if p == Prec::Pow {
+                    Ok((
+                        format!("{}{sym}{}", self.at(a, id, Prec::Postfix)?, self.at(b, id, Prec::Unary)?),
+                        Prec::Pow,
+                    ))
+                } else {
+                    self.infix(id, a, sym, b, p)
+                }
             }
-            Sym(s) => Ok((s.to_string(), Prec::Atom)),
-            Const(c) => Ok((self.constant(*c)?, Prec::Postfix)),
-            Tr(a) => self.call("np.trace", *a),
-            Det(a) => self.call("np.linalg.det", *a),
-            LogDet(a) if self.scalar(*a) => self.call("np.log", *a),
-            LogDet(a) => Ok((
-                format!("np.linalg.slogdet({})[1]", self.at(*a, Prec::Add)?),
-                Prec::Postfix,
+            (Numpy::Template(t), _) => Ok((
+                t.replace("{0}", &self.at(a, id, Prec::Add)?)
+                    .replace("{1}", &self.at(b, id, Prec::Add)?),
+                Prec::Atom,
             )),
-            Inv(a) if self.scalar(*a) => {
-                Ok((format!("1/{}", self.at(*a, Prec::Unary)?), Prec::Mul))
-            }
-            Inv(a) => self.call("np.linalg.inv", *a),
-            // adj of a 1×1 matrix is 1; otherwise det·inv (the inputs are invertible).
-            Adj(a) if self.scalar(*a) => Ok(("1".to_string(), Prec::Atom)),
-            Adj(a) => {
-                let x = self.at(*a, Prec::Add)?;
+            (_, Op::Unvec) => {
+                let rows = self.size(self.shapes[usize::from(b)].rows)?;
                 Ok((
-                    format!("(np.linalg.det({x})*np.linalg.inv({x}))"),
-                    Prec::Atom,
+                    format!("{}.reshape(({rows}, -1), order='F')", self.at(a, id, Prec::Postfix)?),
+                    Prec::Postfix,
                 ))
             }
-            Kron([a, b]) => Ok((
-                format!(
-                    "np.kron({}, {})",
-                    self.at(*a, Prec::Add)?,
-                    self.at(*b, Prec::Add)?
-                ),
-                Prec::Atom,
-            )),
-            Diag(a) => self.call("np.diagflat", *a),
-            DiagV(a) => Ok((
-                format!("np.diag({}).reshape(-1,1)", self.at(*a, Prec::Add)?),
-                Prec::Postfix,
-            )),
-            Vec(a) => Ok((
-                format!("{}.reshape(-1,1,order='F')", self.at(*a, Prec::Postfix)?),
-                Prec::Postfix,
-            )),
-            Sum(a) => self.call("np.sum", *a),
-            Norm2(a) if self.scalar(*a) => self.call("np.abs", *a),
-            Norm2(a) => self.call("np.linalg.norm", *a),
-            Exp(a) => self.call("np.exp", *a),
-            Log(a) => self.call("np.log", *a),
-            Sin(a) => self.call("np.sin", *a),
-            Cos(a) => self.call("np.cos", *a),
-            Tanh(a) => self.call("np.tanh", *a),
-            Sqrt(a) => self.call("np.sqrt", *a),
-            Sigmoid(a) => Ok((
-                format!("(1/(1+np.exp(-({}))))", self.at(*a, Prec::Add)?),
-                Prec::Atom,
-            )),
-            D(_) | Lin(_) | Jac(_) | JacVec(_) => {
-                Err("a differential has no NumPy form".to_string())
-            }
+            _ => Err(format!("`{}` has no NumPy form", op.name())),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::input::read_expr;
-
-    fn numpy(src: &str) -> Result<String, String> {
-        let decls = "A: matrix(m,n); B: matrix(n,p); X: matrix(n,n); x: vector(n); \
-                     y: vector(m); s: scalar; t: scalar";
-        let (typed, env) = read_expr(src, decls).expect("test input is valid");
-        to_numpy(&typed.expr, &env)
-    }
-
-    #[test]
-    fn products_and_transposes_follow_shapes() {
-        let cases = [
-            ("x'*X*x", "x.T@X@x"),
-            ("s*A*B", "s*A@B"),
-            ("(x'*x)*X", "x.T@x*X"),
-            ("(x'*x)'", "x.T@x"),
-            ("(A*B)'", "(A@B).T"),
-            ("s'*t", "s*t"),
-            ("-s^2", "-s**2"),
-            ("(-s)^t", "(-s)**t"),
-            ("s^-1", "s**-1"),
-            (
-                "X^3 - X^-1",
-                "np.linalg.matrix_power(X, 3) - np.linalg.inv(X)",
-            ),
-            ("x .* x ./ (x + x)", "x*x/(x + x)"),
-            (
-                "logdet(X) + det(X) + tr(X)",
-                "np.linalg.slogdet(X)[1] + np.linalg.det(X) + np.trace(X)",
-            ),
-            ("adj(X)", "(np.linalg.det(X)*np.linalg.inv(X))"),
-            ("inv(s)*x", "1/s*x"),
-            ("sigmoid(x)", "(1/(1+np.exp(-(x))))"),
-        ];
-        for (src, want) in cases {
-            assert_eq!(numpy(src).as_deref(), Ok(want), "numpy of {src}");
-        }
-    }
-
-    #[test]
-    fn sizes_come_from_the_inputs() {
-        let cases = [
-            (
-                "I*x + ones(n)",
-                "np.eye(A.shape[1])@x + np.ones((A.shape[1],1))",
-            ),
-            (
-                "vec(A) + kron(y, x)",
-                "A.reshape(-1,1,order='F') + np.kron(y, x)",
-            ),
-            (
-                "diag(X) .* diag(diag(x))",
-                "np.diag(X).reshape(-1,1)*np.diag(np.diagflat(x)).reshape(-1,1)",
-            ),
-            ("diag(x)*x", "np.diagflat(x)@x"),
-            ("0 + A*B", "np.zeros((A.shape[0],B.shape[1])) + A@B"),
-            ("norm2(A) + norm2(s)", "np.linalg.norm(A) + np.abs(s)"),
-        ];
-        for (src, want) in cases {
-            assert_eq!(numpy(src).as_deref(), Ok(want), "numpy of {src}");
-        }
-    }
-
-    #[test]
-    fn product_sizes_and_commutation() {
-        let mut e = RecExpr::default();
-        let k = ShapedConst::Commutation(Dim::new("m"), Dim::new("n"));
-        e.add(Math::Const(k));
-        let (_, env) = read_expr("A", "A: matrix(m,n)").expect("valid");
-        let mn = "(A.shape[0]*A.shape[1])";
-        let want =
-            format!("np.eye({mn})[np.arange({mn}).reshape(A.shape[1],A.shape[0]).T.ravel()]");
-        assert_eq!(to_numpy(&e, &env), Ok(want));
-    }
-
-    #[test]
-    fn differentials_and_unknown_sizes_are_errors() {
-        let (_, env) = read_expr("A", "A: matrix(m,n)").expect("valid");
-        let mut e = RecExpr::default();
-        let a = e.add(Math::Sym("A".into()));
-        e.add(Math::D(a));
-        assert!(to_numpy(&e, &env).is_err());
-        let mut e = RecExpr::default();
-        e.add(Math::Const(ShapedConst::Eye(Dim::new("q"))));
-        assert!(to_numpy(&e, &env).is_err());
-        assert!(to_numpy(&RecExpr::default(), &env).is_err());
     }
 }

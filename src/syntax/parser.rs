@@ -2,20 +2,39 @@
 //! `+ -` ; `* / .* ./` (left-associative) ; unary `-` ; `^` (right-associative) ;
 //! postfix `'` ; atoms and calls.
 
-use super::ast::{BinOp, Expr, ExprKind, Span};
+use super::ast::{BinOp, Binding, Expr, ExprKind, Program, Span};
 use super::lexer::{lex, Tok};
 use crate::error::Diagnostic;
 
+/// The most `where` definitions one input may have (each adds its depth to the uses).
+pub const MAX_BINDINGS: usize = 64;
+
 /// The deepest tree accepted. Every later phase walks the tree recursively, and a
 /// thread's stack (2 MiB for test and rayon threads) must hold that walk.
-pub const MAX_DEPTH: usize = 100;
+pub const MAX_DEPTH: usize = 1000;
+/// Chains of `+`/`-` (or of one of `*`, `.*`) up to this length are built as
+/// written, left to right; longer ones (which programs write) balanced.
+const LEFT_TO_RIGHT: usize = 64;
 /// The deepest nesting of parentheses, `-` and `^` accepted: the parser's own recursion
 /// costs more stack per level than a walk over the tree.
 pub const MAX_NESTING: usize = 64;
 
-/// Parses a whole expression. On failure, every lexical error and the first syntax
-/// error are returned (after a syntax error the rest of the text has no structure).
+/// Parses a whole expression without `where` definitions.
 pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
+    let p = parse_program(src)?;
+    match p.bindings.first() {
+        None => Ok(p.body),
+        Some(b) => Err(vec![Diagnostic::new(
+            "`where` definitions are not allowed here".to_string(),
+            b.name_span,
+        )]),
+    }
+}
+
+/// Parses an input: an expression, optionally followed by `where name = expr; …`.
+/// On failure, every lexical error and the first syntax error are returned (after a
+/// syntax error the rest of the text has no structure).
+pub fn parse_program(src: &str) -> Result<Program, Vec<Diagnostic>> {
     let (toks, mut errors) = lex(src);
     if toks.len() == 1 && errors.is_empty() {
         return Err(vec![Diagnostic::new(
@@ -29,7 +48,7 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
         nesting: 0,
         depth: 0,
     };
-    match p.expr().and_then(|e| p.finish(e)) {
+    match p.program() {
         Ok(e) if errors.is_empty() => Ok(e),
         Ok(_) => Err(errors),
         Err(d) => {
@@ -78,9 +97,63 @@ impl Parser {
         Ok(e)
     }
 
+    fn program(&mut self) -> Result<Program, Diagnostic> {
+        let body = self.expr()?;
+        let mut bindings: Vec<Binding> = Vec::new();
+        if matches!(self.peek(), Tok::Ident(w) if w == "where") {
+            self.bump();
+            loop {
+                let (tok, name_span) = self.bump();
+                let name = match tok {
+                    Tok::Ident(n) if n != "where" => n,
+                    t => {
+                        return Err(Diagnostic::new(
+                            format!("expected a name to define, found {}", t.describe()),
+                            name_span,
+                        )
+                        .with_note("write `EXPR where h = …; g = …`"))
+                    }
+                };
+                if *self.peek() != Tok::Equals {
+                    return Err(Diagnostic::new(
+                        format!("expected `=` after `{name}`, found {}", self.peek().describe()),
+                        self.span(),
+                    ));
+                }
+                self.bump();
+                let expr = self.expr()?;
+                if bindings.len() == MAX_BINDINGS {
+                    return Err(Diagnostic::new(
+                        format!("more than {MAX_BINDINGS} `where` definitions"),
+                        name_span,
+                    ));
+                }
+                bindings.push(Binding {
+                    name,
+                    name_span,
+                    expr,
+                });
+                if *self.peek() == Tok::Semicolon {
+                    self.bump();
+                    if *self.peek() == Tok::End {
+                        break;
+                    }
+                    continue;
+                }
+                break;
+            }
+        }
+        let body = self.finish(body)?;
+        Ok(Program { body, bindings })
+    }
+
     fn finish(&mut self, e: Expr) -> PResult {
         match self.peek() {
             Tok::End => Ok(e),
+            Tok::Ident(w) if w == "where" => Err(Diagnostic::new(
+                "a second `where`: separate the definitions with `;`".to_string(),
+                self.span(),
+            )),
             Tok::RParen => Err(Diagnostic::new("unmatched `)`".to_string(), self.span())),
             t => {
                 let d = Diagnostic::new(
@@ -98,38 +171,120 @@ impl Parser {
         }
     }
 
+    /// `+` and `-` chains. Addition is associative, so a long chain is built balanced:
+    /// a sum of 100,000 terms is 17 levels deep, not 100,000 (every later phase walks
+    /// the tree recursively).
     fn expr(&mut self) -> PResult {
-        let mut lhs = self.term()?;
+        let first = self.term()?;
+        let mut parts: Vec<(bool, Expr, usize)> = vec![(false, first, self.depth)];
         loop {
-            let op = match self.peek() {
-                Tok::Plus => BinOp::Add,
-                Tok::Minus => BinOp::Sub,
-                _ => return Ok(lhs),
+            let negative = match self.peek() {
+                Tok::Plus => false,
+                Tok::Minus => true,
+                _ => break,
             };
-            let d = self.depth;
             self.bump();
             let rhs = self.term()?;
-            let dr = self.depth;
-            lhs = self.built(binary(op, lhs, rhs), &[d, dr])?;
+            parts.push((negative, rhs, self.depth));
         }
+        if parts.len() <= LEFT_TO_RIGHT {
+            let mut it = parts.into_iter();
+            let (_, mut acc, mut d) = it.next().ok_or_else(|| too_deep(self.span()))?;
+            for (negative, rhs, dr) in it {
+                let op = if negative { BinOp::Sub } else { BinOp::Add };
+                acc = self.built(binary(op, acc, rhs), &[d, dr])?;
+                d = self.depth;
+            }
+            return Ok(acc);
+        }
+        // Pairs, then pairs of pairs: ±A ± B is ±(A + B) or ±(A - B).
+        while parts.len() > 1 {
+            let mut next = Vec::with_capacity(parts.len() / 2 + 1);
+            let mut it = parts.into_iter();
+            while let Some((sa, a, da)) = it.next() {
+                match it.next() {
+                    Some((sb, b, db)) => {
+                        let op = if sa == sb { BinOp::Add } else { BinOp::Sub };
+                        let e = self.built(binary(op, a, b), &[da, db])?;
+                        next.push((sa, e, self.depth));
+                    }
+                    None => next.push((sa, a, da)),
+                }
+            }
+            parts = next;
+        }
+        let (_, e, d) = parts.pop().ok_or_else(|| too_deep(self.span()))?;
+        self.depth = d;
+        Ok(e)
     }
 
+    /// `*`, `/`, `.*` and `./` chains, left to right; a run of `*` (or of `.*`),
+    /// which is associative, is built balanced like a sum.
     fn term(&mut self) -> PResult {
-        let mut lhs = self.unary()?;
+        let first = self.unary()?;
+        let mut run: Vec<(Expr, usize)> = vec![(first, self.depth)];
+        let mut run_op: Option<BinOp> = None;
         loop {
             let op = match self.peek() {
                 Tok::Star => BinOp::Mul,
                 Tok::DotStar => BinOp::HMul,
                 Tok::DotSlash => BinOp::HDiv,
                 Tok::Slash => BinOp::Div,
-                _ => return Ok(lhs),
+                _ => break,
             };
-            let d = self.depth;
             self.bump();
             let rhs = self.unary()?;
             let dr = self.depth;
-            lhs = self.built(binary(op, lhs, rhs), &[d, dr])?;
+            let associative = matches!(op, BinOp::Mul | BinOp::HMul);
+            if associative && (run_op.is_none() || run_op == Some(op)) {
+                run_op = Some(op);
+                run.push((rhs, dr));
+                continue;
+            }
+            let (acc, da) = self.balanced(run, run_op)?;
+            if associative {
+                run = vec![(acc, da), (rhs, dr)];
+                run_op = Some(op);
+            } else {
+                let e = self.built(binary(op, acc, rhs), &[da, dr])?;
+                run = vec![(e, self.depth)];
+                run_op = None;
+            }
         }
+        let (e, d) = self.balanced(run, run_op)?;
+        self.depth = d;
+        Ok(e)
+    }
+
+    /// The operands of one associative operator, combined pairwise (left to right
+    /// when there are few).
+    fn balanced(&mut self, mut run: Vec<(Expr, usize)>, op: Option<BinOp>) -> Result<(Expr, usize), Diagnostic> {
+        if run.len() <= LEFT_TO_RIGHT {
+            let op = op.unwrap_or(BinOp::Mul);
+            let mut it = run.into_iter();
+            let (mut acc, mut d) = it.next().ok_or_else(|| too_deep(self.span()))?;
+            for (rhs, dr) in it {
+                acc = self.built(binary(op, acc, rhs), &[d, dr])?;
+                d = self.depth;
+            }
+            return Ok((acc, d));
+        }
+        while run.len() > 1 {
+            let op = op.unwrap_or(BinOp::Mul);
+            let mut next = Vec::with_capacity(run.len() / 2 + 1);
+            let mut it = run.into_iter();
+            while let Some((a, da)) = it.next() {
+                match it.next() {
+                    Some((b, db)) => {
+                        let e = self.built(binary(op, a, b), &[da, db])?;
+                        next.push((e, self.depth));
+                    }
+                    None => next.push((a, da)),
+                }
+            }
+            run = next;
+        }
+        run.pop().ok_or_else(|| too_deep(self.span()))
     }
 
     fn unary(&mut self) -> PResult {
@@ -161,15 +316,17 @@ impl Parser {
 
     fn power(&mut self) -> PResult {
         let base = self.postfix()?;
-        if *self.peek() == Tok::Caret {
-            let d = self.depth;
-            self.bump();
-            // The exponent may itself be negated (`X^-1`) and is right-associative.
-            let exponent = self.unary()?;
-            let de = self.depth;
-            return self.built(binary(BinOp::Pow, base, exponent), &[d, de]);
-        }
-        Ok(base)
+        let op = match self.peek() {
+            Tok::Caret => BinOp::Pow,
+            Tok::DotCaret => BinOp::HPow,
+            _ => return Ok(base),
+        };
+        let d = self.depth;
+        self.bump();
+        // The exponent may itself be negated (`X^-1`) and is right-associative.
+        let exponent = self.unary()?;
+        let de = self.depth;
+        self.built(binary(op, base, exponent), &[d, de])
     }
 
     fn postfix(&mut self) -> PResult {
@@ -187,6 +344,11 @@ impl Parser {
         let (tok, span) = self.bump();
         match tok {
             Tok::Num(v) => self.built(Expr::new(ExprKind::Num(v), span), &[]),
+            Tok::Ident(name) if name == "where" => Err(Diagnostic::new(
+                "expected an operand, found `where`".to_string(),
+                span,
+            )
+            .with_note("`where` starts the definitions after the expression")),
             Tok::Ident(name) => {
                 if *self.peek() != Tok::LParen {
                     return self.built(Expr::new(ExprKind::Name(name), span), &[]);

@@ -1,75 +1,118 @@
 //! Typed expressions printed back in the language of SPEC §1, with the fewest
-//! parentheses that make the parser read the same `RecExpr` back (parse ∘ print = id).
+//! parentheses that make the parser read the same expression back, every operator
+//! spelled as the table says, shaped constants sized only where the context does not
+//! size them (`sizing`), and large repeated subterms named once (`share`).
 
-use egg::{Id, RecExpr};
+use egg::{Id, RecExpr, Symbol};
 
-use super::prec::Prec;
+use super::share::{unfold, Unfolded};
+use super::sizing::{broadcast_operand, short_constants, Short};
 use crate::env::Env;
-use crate::lang::{Math, ShapedConst};
+use crate::lang::prec::Prec;
+use crate::lang::{shapes_of, Const, Math, Op, Text};
+use crate::shape::Shape;
 
-/// The whole expression (its root is the last node); empty for an empty `RecExpr`.
-pub fn to_text(expr: &RecExpr<Math>) -> String {
-    match expr.as_ref().len() {
-        0 => String::new(),
-        n => node_text(expr, Id::from(n - 1)),
-    }
+/// How to print: whether the reader knows the whole's shape (a derivative is read
+/// against its shape, so `I` alone is enough), and whether to name repeated subterms.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub root: Option<Shape>,
+    pub share: bool,
 }
 
-/// The subexpression rooted at `id`, which must be a node of `expr`.
-pub fn node_text(expr: &RecExpr<Math>, id: Id) -> String {
-    Printer {
-        expr,
-        sized_eye: false,
-    }
-    .print(id)
-    .0
+/// Text printed with names: the body, and the definitions it uses in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedText {
+    pub body: String,
+    pub bindings: Vec<(String, String)>,
 }
 
-/// The expression as text that reads again under `env`'s names. An identity is
-/// written bare, `I`, as other tools write it, where context or the derivative's own
-/// shape tells its size; inside a `kron` or `vec`, where nothing does, every identity
-/// is written with its size, `I(n)`. So is any identity when the bare text would not
-/// read at all.
-pub fn to_text_in(expr: &RecExpr<Math>, env: &Env) -> String {
-    let bare = to_text(expr);
-    let reads = crate::read_expr(&bare, &env.decls_text()).is_ok();
-    if expr.as_ref().is_empty() || (reads && !eye_inside_kron(expr)) {
-        return bare;
-    }
-    Printer {
-        expr,
-        sized_eye: true,
-    }
-    .print(Id::from(expr.as_ref().len() - 1))
-    .0
-}
-
-/// Whether an identity stands somewhere inside an argument of `kron` or `vec`.
-fn eye_inside_kron(expr: &RecExpr<Math>) -> bool {
-    let nodes = expr.as_ref();
-    let mut inside = vec![false; nodes.len()];
-    for i in (0..nodes.len()).rev() {
-        let here = inside[i] || matches!(nodes[i], Math::Kron(_) | Math::Vec(_));
-        if inside[i] && matches!(nodes[i], Math::Const(ShapedConst::Eye(_))) {
-            return true;
+impl SharedText {
+    /// `body where h1 = …; h2 = …`, the form the reader accepts.
+    pub fn program(&self) -> String {
+        if self.bindings.is_empty() {
+            return self.body.clone();
         }
-        for c in egg::Language::children(&nodes[i]) {
-            inside[usize::from(*c)] |= here;
-        }
+        let defs: Vec<String> = self
+            .bindings
+            .iter()
+            .map(|(n, t)| format!("{n} = {t}"))
+            .collect();
+        format!("{} where {}", self.body, defs.join("; "))
     }
-    false
+}
+
+/// The expression as text that reads back under `env`'s names.
+pub fn to_text(expr: &RecExpr<Math>, env: &Env, opts: TextOptions) -> String {
+    to_text_shared(expr, env, opts).program()
+}
+
+/// The expression as text with its large repeated subterms named (when `opts.share`).
+pub fn to_text_shared(expr: &RecExpr<Math>, env: &Env, opts: TextOptions) -> SharedText {
+    let u = unfold(expr, env, opts.share);
+    print_unfolded(&u, env, opts.root)
+}
+
+/// Text for a node of an internal expression (proof steps), sized conservatively.
+pub fn node_text(expr: &RecExpr<Math>, env: &Env) -> String {
+    to_text(expr, env, TextOptions::default())
+}
+
+fn print_unfolded(u: &Unfolded, env: &Env, root: Option<Shape>) -> SharedText {
+    // The bindings' shapes over the environment's (not a copy of it: a thousand
+    // variables would be copied for every derivative).
+    let mut bound: std::collections::HashMap<egg::Symbol, Shape> = std::collections::HashMap::new();
+    let mut shapes: Vec<Vec<Shape>> = Vec::new();
+    let trees: Vec<&RecExpr<Math>> = u
+        .bindings
+        .iter()
+        .map(|(_, e)| e)
+        .chain(std::iter::once(&u.body))
+        .collect();
+    for (t, expr) in trees.iter().enumerate() {
+        // A tree that has no shape (an internal node without one) prints sized.
+        let s = shapes_of(expr, |v| bound.get(&v).copied().or_else(|| env.shape(v)))
+            .unwrap_or_else(|_| vec![Shape::scalar(); expr.as_ref().len()]);
+        if let (Some((name, _)), Some(last)) = (u.bindings.get(t), s.last()) {
+            bound.insert(*name, *last);
+        }
+        shapes.push(s);
+    }
+    let short = short_constants(u, &shapes, env, root);
+    let text = |t: usize| -> String {
+        let expr = trees[t];
+        if expr.as_ref().is_empty() {
+            return String::new();
+        }
+        let p = Printer {
+            expr,
+            shapes: &shapes[t],
+            short: &short[t],
+        };
+        p.print(Id::from(expr.as_ref().len() - 1), None).0
+    };
+    let bindings = u
+        .bindings
+        .iter()
+        .enumerate()
+        .map(|(t, (name, _))| (name.to_string(), text(t)))
+        .collect();
+    SharedText {
+        body: text(trees.len() - 1),
+        bindings,
+    }
 }
 
 struct Printer<'a> {
     expr: &'a RecExpr<Math>,
-    /// Print `I(n)` rather than `I`.
-    sized_eye: bool,
+    shapes: &'a [Shape],
+    short: &'a [Option<Short>],
 }
 
 impl Printer<'_> {
     /// The child at `id`, in parentheses if it binds looser than `min`.
-    fn at(&self, id: Id, min: Prec) -> String {
-        let (s, p) = self.print(id);
+    fn at(&self, id: Id, parent: Id, min: Prec) -> String {
+        let (s, p) = self.print(id, Some(parent));
         if p < min {
             format!("({s})")
         } else {
@@ -77,165 +120,140 @@ impl Printer<'_> {
         }
     }
 
-    fn call(&self, f: &str, args: &[Id]) -> (String, Prec) {
-        let args: Vec<String> = args.iter().map(|a| self.at(*a, Prec::Add)).collect();
+    fn call(&self, id: Id, f: &str, args: &[Id]) -> (String, Prec) {
+        let args: Vec<String> = args.iter().map(|a| self.at(*a, id, Prec::Add)).collect();
         (format!("{f}({})", args.join(", ")), Prec::Atom)
     }
 
     /// `dX` for a variable, `d(…)` otherwise.
-    fn differential(&self, x: Id) -> String {
+    fn differential(&self, x: Id, parent: Id) -> String {
         match &self.expr[x] {
             Math::Sym(s) => format!("d{s}"),
-            _ => format!("d({})", self.at(x, Prec::Add)),
+            _ => format!("d({})", self.at(x, parent, Prec::Add)),
         }
     }
 
-    /// An infix operator at `p`: left-associative, so the right operand must bind tighter.
-    fn infix(&self, a: Id, op: &str, b: Id, p: Prec, right: Prec) -> (String, Prec) {
-        (format!("{}{op}{}", self.at(a, p), self.at(b, right)), p)
+    fn print(&self, id: Id, parent: Option<Id>) -> (String, Prec) {
+        let node = &self.expr[id];
+        let short = self.short[usize::from(id)];
+        if short == Some(Short::Broadcast)
+            && parent.is_some_and(|p| broadcast_operand(self.expr, self.shapes, p, id))
+        {
+            return self.broadcast(id);
+        }
+        match node {
+            Math::Num(n) if n.value() < 0.0 => (n.to_string(), Prec::Unary),
+            Math::Num(n) => (n.to_string(), Prec::Atom),
+            Math::Sym(s) => (s.to_string(), Prec::Atom),
+            Math::Const(c) => {
+                let text = constant(*c, short == Some(Short::Bare));
+                // `ones(n)'` and `ones(m)*ones(n)'` bind like what they are.
+                let p = if text.contains('*') {
+                    Prec::Mul
+                } else if text.ends_with('\'') {
+                    Prec::Postfix
+                } else {
+                    Prec::Atom
+                };
+                (text, p)
+            }
+            Math::Unary(op, [a]) => self.unary(id, *op, *a),
+            Math::Binary(op, [a, b]) => self.binary(id, *op, *a, *b),
+        }
     }
 
-    fn print(&self, id: Id) -> (String, Prec) {
-        use Math::*;
+    /// `1`, `0` or `s`: a scalar the reader spreads over the other operand of a sum.
+    fn broadcast(&self, id: Id) -> (String, Prec) {
         match &self.expr[id] {
-            Add([a, b]) => self.infix(*a, " + ", *b, Prec::Add, Prec::Mul),
-            Sub([a, b]) => self.infix(*a, " - ", *b, Prec::Add, Prec::Mul),
-            Mul([a, b]) => self.infix(*a, "*", *b, Prec::Mul, Prec::Unary),
-            HMul([a, b]) => self.infix(*a, " .* ", *b, Prec::Mul, Prec::Unary),
-            HDiv([a, b]) => self.infix(*a, " ./ ", *b, Prec::Mul, Prec::Unary),
-            // The base of `^` is read at the postfix level; the exponent at the unary one.
-            Pow([a, b]) => (
-                format!(
-                    "{}^{}",
-                    self.at(*a, Prec::Postfix),
-                    self.at(*b, Prec::Unary)
-                ),
+            Math::Const(Const::Ones(..)) => ("1".to_string(), Prec::Atom),
+            Math::Const(Const::Zero(..)) => ("0".to_string(), Prec::Atom),
+            Math::Binary(Op::Mul, [s, _]) => self.print(*s, Some(id)),
+            _ => self.print(id, None),
+        }
+    }
+
+    fn unary(&self, id: Id, op: Op, a: Id) -> (String, Prec) {
+        match op.info().text {
+            Text::Prefix(sym) => (format!("{sym}{}", self.at(a, id, Prec::Unary)), Prec::Unary),
+            Text::Postfix(sym) => (format!("{}{sym}", self.at(a, id, Prec::Postfix)), Prec::Postfix),
+            Text::Call(f) => self.call(id, f, &[a]),
+            _ => match op {
+                Op::D => (self.differential(a, id), Prec::Atom),
+                _ => self.call(id, op.name(), &[a]),
+            },
+        }
+    }
+
+    fn binary(&self, id: Id, op: Op, a: Id, b: Id) -> (String, Prec) {
+        // Division by a scalar is `/`, as a user writes it (`./` stays for arrays).
+        if op == Op::HDiv && self.shapes[usize::from(b)].is_scalar() {
+            let text = format!("{}/{}", self.at(a, id, Prec::Mul), self.at(b, id, Prec::Unary));
+            return (text, Prec::Mul);
+        }
+        match op.info().text {
+            // Left-associative: the right operand binds one level tighter.
+            Text::Infix(sym, p) => {
+                let right = match p {
+                    Prec::Add => Prec::Mul,
+                    _ => Prec::Unary,
+                };
+                (format!("{}{sym}{}", self.at(a, id, p), self.at(b, id, right)), p)
+            }
+            // The base of `^` is read at the postfix level, the exponent at the unary one.
+            Text::Power(sym) => (
+                format!("{}{sym}{}", self.at(a, id, Prec::Postfix), self.at(b, id, Prec::Unary)),
                 Prec::Pow,
             ),
-            Neg(a) => (format!("-{}", self.at(*a, Prec::Unary)), Prec::Unary),
-            Trans(a) => (format!("{}'", self.at(*a, Prec::Postfix)), Prec::Postfix),
-            Num(n) if n.value() < 0.0 => (n.to_string(), Prec::Unary),
-            Num(n) => (n.to_string(), Prec::Atom),
-            Sym(s) => (s.to_string(), Prec::Atom),
-            Const(c) => (constant(*c, self.sized_eye), Prec::Atom),
-            Tr(a) => self.call("tr", &[*a]),
-            Det(a) => self.call("det", &[*a]),
-            LogDet(a) => self.call("logdet", &[*a]),
-            Inv(a) => self.call("inv", &[*a]),
-            Adj(a) => self.call("adj", &[*a]),
-            Kron([a, b]) => self.call("kron", &[*a, *b]),
-            Diag(a) | DiagV(a) => self.call("diag", &[*a]),
-            Vec(a) => self.call("vec", &[*a]),
-            Sum(a) => self.call("sum", &[*a]),
-            Norm2(a) => self.call("norm2", &[*a]),
-            Exp(a) => self.call("exp", &[*a]),
-            Log(a) => self.call("log", &[*a]),
-            Sin(a) => self.call("sin", &[*a]),
-            Cos(a) => self.call("cos", &[*a]),
-            Tanh(a) => self.call("tanh", &[*a]),
-            Sigmoid(a) => self.call("sigmoid", &[*a]),
-            Sqrt(a) => self.call("sqrt", &[*a]),
-            // Canonical forms, for step-by-step output only: not input syntax.
-            D(x) => (self.differential(*x), Prec::Atom),
-            Lin([c, x]) => {
-                let c = self.at(*c, Prec::Mul);
-                (format!("tr({c}*{})", self.differential(*x)), Prec::Atom)
+            Text::Call("unvec") => {
+                let rows = self.shapes[usize::from(b)].rows;
+                (format!("unvec({}, {rows})", self.at(a, id, Prec::Add)), Prec::Atom)
             }
-            Jac([j, x]) => {
-                let j = self.at(*j, Prec::Mul);
-                (format!("{j}*{}", self.differential(*x)), Prec::Mul)
-            }
-            JacVec([j, x]) => {
-                let j = self.at(*j, Prec::Mul);
-                (format!("{j}*vec({})", self.differential(*x)), Prec::Mul)
-            }
+            Text::Call(f) => self.call(id, f, &[a, b]),
+            _ => match op {
+                // Canonical forms, for step-by-step output only: not input syntax.
+                Op::Lin => (
+                    format!("tr({}*{})", self.at(a, id, Prec::Mul), self.differential_term(b, id)),
+                    Prec::Atom,
+                ),
+                Op::JacV => {
+                    let t = match &self.expr[b] {
+                        Math::Unary(Op::D, [x]) => self.differential(*x, b),
+                        _ => self.at(b, id, Prec::Add),
+                    };
+                    (format!("{}*vec({t})", self.at(a, id, Prec::Mul)), Prec::Mul)
+                }
+                _ => self.call(id, op.name(), &[a, b]),
+            },
+        }
+    }
+
+    /// The second operand of a canonical form, as the tutorial writes it.
+    fn differential_term(&self, t: Id, parent: Id) -> String {
+        match &self.expr[t] {
+            Math::Unary(Op::D, [x]) => self.differential(*x, t),
+            _ => self.at(t, parent, Prec::Unary),
         }
     }
 }
 
-/// Shaped constants as a user writes them; their sizes are inferred again on reading.
-fn constant(c: ShapedConst, sized_eye: bool) -> String {
+/// Shaped constants as a user writes them: bare where the context sizes them.
+fn constant(c: Const, bare: bool) -> String {
     match c {
-        ShapedConst::Eye(n) if sized_eye => format!("I({n})"),
-        ShapedConst::Eye(_) => "I".to_string(),
-        ShapedConst::Ones(n) => format!("ones({n})"),
-        ShapedConst::Zero(..) => "0".to_string(),
-        ShapedConst::Commutation(m, n) => format!("K({m},{n})"),
+        Const::Eye(_) if bare => "I".to_string(),
+        Const::Eye(n) => format!("I({n})"),
+        Const::Ones(_, c) if bare && c.is_one() => "ones".to_string(),
+        Const::Ones(r, c) if c.is_one() => format!("ones({r})"),
+        // A row or a matrix of ones as other tools write it: ones(n)', ones(m)*ones(n)'.
+        Const::Ones(r, c) if r.is_one() => format!("ones({c})'"),
+        Const::Ones(r, c) => format!("ones({r})*ones({c})'"),
+        Const::Zero(r, c) if c.is_one() => format!("zeros({r})"),
+        Const::Zero(r, c) if r.is_one() => format!("zeros({c})'"),
+        Const::Zero(r, c) => format!("zeros({r}, {c})"),
+        Const::Commutation(m, n) => format!("K({m}, {n})"),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::input::read_expr;
-
-    /// Reads `src`, prints it, and checks that the print reads back to the same nodes.
-    fn printed(src: &str, decls: &str) -> String {
-        let (typed, _) = read_expr(src, decls).expect("test input is valid");
-        let out = to_text(&typed.expr);
-        let (again, _) = read_expr(&out, decls).expect("printed text is valid");
-        assert_eq!(again.expr, typed.expr, "{src} printed as {out}");
-        out
-    }
-
-    const D: &str = "A: matrix(n,n); B: matrix(n,n); C: matrix(n,n); x: vector(n); \
-                     y: vector(n); s: scalar; t: scalar";
-
-    #[test]
-    fn minimal_parentheses() {
-        let cases = [
-            ("x'*(A+A')", "x'*(A + A')"),
-            ("(A*B)*C", "A*B*C"),
-            ("A*(B*C)", "A*(B*C)"),
-            ("(A+B)-(C-A)", "A + B - (C - A)"),
-            ("-(A*B)", "-(A*B)"),
-            ("(-A)*B", "-A*B"),
-            ("A*(-B)", "A*-B"),
-            ("s^(t^2)", "s^t^2"),
-            ("(s^t)^2", "(s^t)^2"),
-            ("(-s)^2", "(-s)^2"),
-            ("-(s^2)", "-s^2"),
-            ("(-2)^2", "(-2)^2"),
-            ("s^(-1)", "s^-1"),
-            ("(A*B)'", "(A*B)'"),
-            ("(x .* y)'", "(x .* y)'"),
-            ("x ./ (y .* x)", "x ./ (y .* x)"),
-            ("A^-1", "inv(A)"),
-            ("A^-2", "inv(A^2)"),
-            ("(A')'", "A''"),
-            ("-2*x", "-2*x"),
-            ("s - -2", "s - -2"),
-            ("2.5*s", "2.5*s"),
-            ("kron(x, y)'", "kron(x, y)'"),
-            ("diag(A) + diag(diag(x))", "diag(A) + diag(diag(x))"),
-            ("0 + A", "0 + A"),
-            ("I*x + ones(n)", "I*x + ones(n)"),
-            ("norm2(x)^(-1)*x'", "norm2(x)^-1*x'"),
-            ("vec(A) + ones(n*n)", "vec(A) + ones(n*n)"),
-            ("ones(2*n)'*kron(ones(2), x)", "ones(2*n)'*kron(ones(2), x)"),
-        ];
-        for (src, want) in cases {
-            assert_eq!(printed(src, D), want, "printing {src}");
-        }
-    }
-
-    #[test]
-    fn canonical_forms_print_as_the_tutorial_writes_them() {
-        let mut e = RecExpr::default();
-        let c = e.add(Math::Sym("C".into()));
-        let x = e.add(Math::Sym("X".into()));
-        let lin = e.add(Math::Lin([c, x]));
-        assert_eq!(node_text(&e, lin), "tr(C*dX)");
-        let jac = e.add(Math::JacVec([c, x]));
-        assert_eq!(node_text(&e, jac), "C*vec(dX)");
-        let sum = e.add(Math::Add([c, x]));
-        let d = e.add(Math::D(sum));
-        assert_eq!(to_text(&e), "d(C + X)");
-        assert_eq!(node_text(&e, d), "d(C + X)");
-    }
-
-    #[test]
-    fn empty_expression_prints_empty() {
-        assert_eq!(to_text(&RecExpr::default()), "");
-    }
+/// The names a printed definition list introduces, for callers that read it back.
+pub fn binding_names(t: &SharedText) -> Vec<Symbol> {
+    t.bindings.iter().map(|(n, _)| Symbol::from(n.as_str())).collect()
 }

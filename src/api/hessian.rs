@@ -1,0 +1,214 @@
+//! Second order (SPEC §2): the Hessian by the second identification theorem. With dX
+//! held fixed, d²f = d tr(C dX) = tr(dC dX) = vec(dC')' vec(dX), and vec(dC') = B vec(dX)
+//! is the first-order machinery applied to the gradient G = C' (a vector or matrix
+//! function): d²f = vec(dX)' B' vec(dX), so H = (B + B')/2. B, the Jacobian of the
+//! gradient, is already symmetric (the Hessian of a twice-differentiable f), so it is
+//! H itself. Mixed blocks H_uv = ∂ vec(∇_u f) / ∂ vec(v) come the same way.
+
+use std::time::Instant;
+
+use egg::{Id, RecExpr, Symbol};
+
+use super::Request;
+use crate::engine::derive::{derive, Convention, DeriveOptions, DeriveStats, Derivation, Layout};
+use crate::engine::saturate::RunStats;
+use crate::engine::normal::appearance;
+use crate::engine::simplify::present;
+use crate::kind::Kind;
+use crate::rules::Phase;
+use crate::env::Env;
+use crate::error::Error;
+use crate::lang::{shapes_of, Math, Op};
+use crate::numeric::{check_hessian, CHECK_POINTS, CHECK_SEED};
+use crate::report::{shape_pair, DerivationReport};
+use crate::rules::RuleSet;
+use crate::shape::Shape;
+use crate::typecheck::Typed;
+
+/// Every block H_uv with u before or equal to v in the order given.
+pub fn hessian_reports(
+    req: &Request,
+    rules: &RuleSet,
+    f: &Typed,
+    env: &Env,
+    wrt: &[Symbol],
+    started: Instant,
+) -> Result<Vec<DerivationReport>, Error> {
+    if !f.shape.is_scalar() {
+        return Err(Error::plain(format!(
+            "--order 2 needs a scalar function; this one is {}, and its second derivative would be a third-order tensor",
+            f.shape
+        )));
+    }
+    let first = DeriveOptions {
+        layout: Layout::Numerator,
+        steps: false,
+        symmetric: Convention::None,
+        ..req.options.clone()
+    };
+    let gradients = derive(f, env, wrt, rules, &first)?;
+    let mut out = Vec::new();
+    for (i, u) in wrt.iter().enumerate() {
+        // vec of the gradient G_u = C_u' (in vec coordinates: a column of |u| entries),
+        // brought to its simplest form first: its differential is what the block is.
+        let g = vec_gradient(&gradients[i].numerator, env)?;
+        let g = simplest(&g, env, rules, &first)?;
+        for v in &wrt[i..] {
+            let block_started = Instant::now();
+            let second = DeriveOptions {
+                layout: req.options.layout,
+                steps: false,
+                symmetric: Convention::None,
+                ..req.options.clone()
+            };
+            if !g.expr.as_ref().iter().any(|n| matches!(n, Math::Sym(s) if s == v)) {
+                out.push(zero_block(req, env, rules, f, *u, *v, &g, block_started)?);
+                continue;
+            }
+            let mut h = derive(&g, env, &[*v], rules, &second)?;
+            let mut d = h.remove(0);
+            // For a scalar u by a matrix v the first-order form is C (q×p); in vec
+            // coordinates the block is the row vec(C')'.
+            let v_shape = env.shape(*v).unwrap_or_else(Shape::scalar);
+            if g.shape.is_scalar() && !v_shape.is_scalar() && !v_shape.is_vector() {
+                d.derivative = vec_row(&d.derivative, req.options.layout);
+                d.shape = shapes_of(&d.derivative, |s| env.shape(s))
+                    .ok()
+                    .and_then(|s| s.last().copied())
+                    .unwrap_or(d.shape);
+                d.numerator = d.derivative.clone();
+            }
+            d.differential = second_differential(&d.numerator, *u, *v);
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let mut r = DerivationReport::new(&req.expr, &d, env, &env.decls_text(), rules, req.options.layout, ms);
+            r.order = 2;
+            r.wrt = vec![u.to_string(), v.to_string()];
+            r.kind = format!("hessian-{}", d.kind.to_string().split("-by-").last().unwrap_or("?"));
+            r.shape = shape_pair(d.shape);
+            r.stats.ms = (block_started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+            if req.check {
+                let report = check_hessian(&f.expr, &d.derivative, env, *u, *v, req.options.layout == Layout::Denominator, CHECK_POINTS, CHECK_SEED)
+                    .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
+                r.check = Some(report.into());
+            }
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// `g` in its simplest form, by the presentation search.
+fn simplest(g: &Typed, env: &Env, rules: &RuleSet, opts: &DeriveOptions) -> Result<Typed, Error> {
+    let simplify = rules.rewrites(Phase::Simplify, &opts.without);
+    let tidy = rules.tidy_rewrites(Phase::Simplify, &opts.without);
+    let p = present(std::slice::from_ref(&g.expr), env, &appearance(&[&g.expr]), &tidy, &simplify, &opts.limits);
+    Ok(Typed {
+        expr: p.exprs.into_iter().next().unwrap_or_else(|| g.expr.clone()),
+        shape: g.shape,
+    })
+}
+
+/// The block of a variable the gradient does not depend on: zero, |u|×|v|.
+#[allow(clippy::too_many_arguments)]
+fn zero_block(
+    req: &Request,
+    env: &Env,
+    rules: &RuleSet,
+    f: &Typed,
+    u: Symbol,
+    v: Symbol,
+    g: &Typed,
+    started: Instant,
+) -> Result<DerivationReport, Error> {
+    let size = |s: Symbol| env.shape(s).unwrap_or_else(Shape::scalar).size();
+    let mut shape = Shape::new(g.shape.size(), size(v));
+    if req.options.layout == Layout::Denominator {
+        shape = shape.transposed();
+    }
+    let zero = RecExpr::from(vec![Math::zero(shape)]);
+    let d = Derivation {
+        wrt: v,
+        kind: Kind::of(g.shape, env.shape(v).unwrap_or_else(Shape::scalar)),
+        numerator: zero.clone(),
+        derivative: zero.clone(),
+        shape,
+        differential: second_differential(&zero, u, v),
+        stats: DeriveStats {
+            nodes: 0,
+            forward_steps: 0,
+            collect_steps: 0,
+            derive_ms: 0.0,
+            simplify: RunStats::empty(),
+            applied: Default::default(),
+            ill_shaped: 0,
+        },
+        steps: None,
+        convention: None,
+    };
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut r = DerivationReport::new(&req.expr, &d, env, &env.decls_text(), rules, req.options.layout, ms);
+    r.order = 2;
+    r.wrt = vec![u.to_string(), v.to_string()];
+    r.kind = format!("hessian-{}", d.kind.to_string().split("-by-").last().unwrap_or("?"));
+    if req.check {
+        let report = check_hessian(&f.expr, &zero, env, u, v, req.options.layout == Layout::Denominator, CHECK_POINTS, CHECK_SEED)
+            .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
+        r.check = Some(report.into());
+    }
+    Ok(r)
+}
+
+/// `vec(C')` as a typed expression (the gradient of u in vec coordinates).
+fn vec_gradient(c: &RecExpr<Math>, env: &Env) -> Result<Typed, Error> {
+    let mut e = c.clone();
+    let root = Id::from(e.as_ref().len() - 1);
+    let t = e.add(Math::unary(Op::Trans, root));
+    let shape = shapes_of(&e, |s| env.shape(s))
+        .map_err(|_| Error::plain("the gradient has no shape"))?
+        .last()
+        .copied()
+        .unwrap_or_else(Shape::scalar);
+    if !shape.is_scalar() && !shape.is_vector() {
+        e.add(Math::unary(Op::Vec, t));
+    }
+    let shape = shapes_of(&e, |s| env.shape(s))
+        .map_err(|_| Error::plain("the gradient has no shape"))?
+        .last()
+        .copied()
+        .unwrap_or_else(Shape::scalar);
+    Ok(Typed { expr: e, shape })
+}
+
+/// `vec(C')'` (or its transpose, in denominator layout).
+fn vec_row(c: &RecExpr<Math>, layout: Layout) -> RecExpr<Math> {
+    let mut e = c.clone();
+    let root = Id::from(e.as_ref().len() - 1);
+    match layout {
+        Layout::Numerator => {
+            let t = e.add(Math::unary(Op::Trans, root));
+            let v = e.add(Math::unary(Op::Vec, t));
+            e.add(Math::unary(Op::Trans, v));
+        }
+        // The layout asked for transposed the first-order form already.
+        Layout::Denominator => {
+            e.add(Math::unary(Op::Vec, root));
+        }
+    }
+    e
+}
+
+/// `vec(du)' H vec(dv)` with H as printed, for the report's `differential`.
+fn second_differential(h: &RecExpr<Math>, u: Symbol, v: Symbol) -> RecExpr<Math> {
+    let mut e = h.clone();
+    let hid = Id::from(e.as_ref().len() - 1);
+    let du = e.add(Math::Sym(u));
+    let du = e.add(Math::unary(Op::D, du));
+    let vu = e.add(Math::unary(Op::Vec, du));
+    let tu = e.add(Math::unary(Op::Trans, vu));
+    let left = e.add(Math::binary(Op::Mul, tu, hid));
+    let dv = e.add(Math::Sym(v));
+    let dv = e.add(Math::unary(Op::D, dv));
+    let vv = e.add(Math::unary(Op::Vec, dv));
+    e.add(Math::binary(Op::Mul, left, vv));
+    e
+}

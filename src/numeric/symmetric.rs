@@ -1,0 +1,98 @@
+//! Checking a derivative by a symmetric matrix S under its convention (SPEC §2): the
+//! point moves only along symmetric directions.
+//! - `sym`: the claimed C is symmetric and tr(C dS) is the directional derivative of f
+//!   along every symmetric dS.
+//! - `entries`: C[i][j] is the derivative by the independent entry S_ij (S_ij and S_ji
+//!   moved together).
+
+use egg::{RecExpr, Symbol};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::check::CheckReport;
+use super::eval::eval;
+use super::fd::rel_err;
+use super::point::{const_dims, try_random_point, Point};
+use crate::engine::derive::Convention;
+use crate::env::Env;
+use crate::lang::Math;
+use crate::linalg::{EvalError, Mat};
+
+/// Compares `claimed` (numerator layout, n×n) with central differences of `f` along
+/// symmetric perturbations of `wrt`, at `points` random points.
+pub fn check_symmetric(
+    f: &RecExpr<Math>,
+    claimed: &RecExpr<Math>,
+    env: &Env,
+    wrt: Symbol,
+    convention: Convention,
+    points: usize,
+    seed: u64,
+) -> Result<CheckReport, EvalError> {
+    let extra = const_dims(&[f, claimed]);
+    let mut max_rel_err: f64 = 0.0;
+    for i in 0..points {
+        let s = seed.wrapping_add(i as u64);
+        let mut point = try_random_point(env, &extra, s, false)?;
+        if eval(f, &point).is_err() {
+            point = try_random_point(env, &extra, s, true)?;
+        }
+        let c = eval(claimed, &point)?;
+        let err = match convention {
+            Convention::Sym => sym_error(f, &c, &point, wrt, s)?,
+            Convention::Entries => entries_error(f, &c, &point, wrt)?,
+            Convention::None => return Err(EvalError::Malformed("no convention to check".into())),
+        };
+        max_rel_err = max_rel_err.max(err);
+    }
+    Ok(CheckReport {
+        points,
+        max_rel_err,
+    })
+}
+
+/// f at the point with `wrt` moved by `h` times `dir`.
+fn moved(f: &RecExpr<Math>, point: &Point, wrt: Symbol, dir: &Mat, h: f64) -> Result<f64, EvalError> {
+    let mut p = point.clone();
+    let x = p.values.get_mut(&wrt).ok_or(EvalError::UnknownName(wrt))?;
+    *x += dir * h;
+    Ok(eval(f, &p)?[(0, 0)])
+}
+
+fn step(point: &Point, wrt: Symbol) -> Result<f64, EvalError> {
+    let x = point.values.get(&wrt).ok_or(EvalError::UnknownName(wrt))?;
+    Ok(1e-5 * x.amax().max(1.0))
+}
+
+fn sym_error(f: &RecExpr<Math>, c: &Mat, point: &Point, wrt: Symbol, seed: u64) -> Result<f64, EvalError> {
+    let n = c.nrows();
+    // The convention promises a symmetric C.
+    let mut err = rel_err(c, &c.transpose());
+    let h = step(point, wrt)?;
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    for _ in 0..3 {
+        let t = Mat::from_fn(n, n, |_, _| rng.random_range(-1.0..1.0));
+        let dir = (&t + t.transpose()) * 0.5;
+        let fd = (moved(f, point, wrt, &dir, h)? - moved(f, point, wrt, &dir, -h)?) / (2.0 * h);
+        let claimed = (c * &dir).trace();
+        err = err.max((claimed - fd).abs() / fd.abs().max(1.0));
+    }
+    Ok(err)
+}
+
+fn entries_error(f: &RecExpr<Math>, c: &Mat, point: &Point, wrt: Symbol) -> Result<f64, EvalError> {
+    let n = c.nrows();
+    let h = step(point, wrt)?;
+    let mut numeric = Mat::zeros(n, n);
+    for i in 0..n {
+        for j in i..n {
+            let mut dir = Mat::zeros(n, n);
+            dir[(i, j)] = 1.0;
+            dir[(j, i)] = 1.0;
+            let d = (moved(f, point, wrt, &dir, h)? - moved(f, point, wrt, &dir, -h)?) / (2.0 * h);
+            numeric[(i, j)] = d;
+            numeric[(j, i)] = d;
+        }
+    }
+    Ok(rel_err(c, &numeric))
+}
