@@ -19,7 +19,10 @@ fn request(c: &Case) -> Request {
 
 /// The sizes of each case's searches, derived once.
 fn print_sizes(cases: &[Case], rules: &RuleSet) {
-    eprintln!("{:<16} {:>7} {:>10} {:>6} {:>9}  stop", "id", "nodes", "simp.nodes", "iters", "ms");
+    eprintln!(
+        "{:<16} {:>7} {:>10} {:>6} {:>9}  stop",
+        "id", "nodes", "simp.nodes", "iters", "ms"
+    );
     for c in cases {
         match derive_request(&request(c), rules) {
             Ok(a) => {
@@ -27,7 +30,12 @@ fn print_sizes(cases: &[Case], rules: &RuleSet) {
                     let s = &r.stats;
                     eprintln!(
                         "{:<16} {:>7} {:>10} {:>6} {:>9.2}  {}",
-                        c.id, s.nodes, s.simplify_nodes, s.simplify_iterations, s.ms, s.simplify_stop
+                        c.id,
+                        s.nodes,
+                        s.simplify_nodes,
+                        s.simplify_iterations,
+                        s.ms,
+                        s.simplify_stop
                     );
                 }
             }
@@ -41,13 +49,20 @@ fn bench(crit: &mut Criterion) {
         eprintln!("the built-in rules do not load");
         return;
     };
-    let cases: Vec<Case> = read_catalog(CATALOG).into_iter().filter_map(Result::ok).collect();
+    let cases: Vec<Case> = read_catalog(CATALOG)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
     print_sizes(&cases, rules);
     let mut g = crit.benchmark_group("catalog");
-    g.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(300));
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(300));
     for c in &cases {
         let req = request(c);
-        g.bench_function(&c.id, |b| b.iter(|| black_box(derive_request(&req, rules).is_ok())));
+        g.bench_function(&c.id, |b| {
+            b.iter(|| black_box(derive_request(&req, rules).is_ok()))
+        });
     }
     g.finish();
     // The whole catalog, one after the other: the figure the README quotes.
@@ -55,7 +70,11 @@ fn bench(crit: &mut Criterion) {
     let mut g = crit.benchmark_group("catalog_total");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function("all_41", |b| {
-        b.iter(|| reqs.iter().filter(|r| derive_request(r, rules).is_ok()).count())
+        b.iter(|| {
+            reqs.iter()
+                .filter(|r| derive_request(r, rules).is_ok())
+                .count()
+        })
     });
     g.finish();
 }

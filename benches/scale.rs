@@ -17,9 +17,17 @@ fn network(depth: usize) -> Request {
     let mut h = "x".to_string();
     let mut decls = vec!["x: vector(n0)".to_string(), "y: vector(m)".to_string()];
     for k in 1..=depth {
-        let out = if k == depth { "m".to_string() } else { format!("n{k}") };
+        let out = if k == depth {
+            "m".to_string()
+        } else {
+            format!("n{k}")
+        };
         decls.push(format!("W{k}: matrix({out},n{})", k - 1));
-        h = if k == depth { format!("W{k}*{h}") } else { format!("sigmoid(W{k}*{h})") };
+        h = if k == depth {
+            format!("W{k}*{h}")
+        } else {
+            format!("sigmoid(W{k}*{h})")
+        };
     }
     Request::new(&format!("norm2({h} - y)^2"), &decls.join("; "), &["W1"])
 }
@@ -59,7 +67,10 @@ const FAMILIES: &[Family] = &[
 /// One row per size: nodes of both searches, the wall time of one derivation, and
 /// the derivative's length.
 fn print_growth(rules: &RuleSet) {
-    eprintln!("{:<16} {:>6} {:>8} {:>10} {:>10} {:>8}", "family", "size", "nodes", "simp.nodes", "ms", "chars");
+    eprintln!(
+        "{:<16} {:>6} {:>8} {:>10} {:>10} {:>8}",
+        "family", "size", "nodes", "simp.nodes", "ms", "chars"
+    );
     for (name, make, sizes) in FAMILIES {
         for n in *sizes {
             let req = make(*n);
@@ -92,7 +103,9 @@ fn bench(c: &mut Criterion) {
     print_growth(rules);
     for (name, make, sizes) in FAMILIES {
         let mut g = c.benchmark_group(*name);
-        g.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_millis(300));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(3))
+            .warm_up_time(Duration::from_millis(300));
         for n in *sizes {
             let req = make(*n);
             g.bench_with_input(BenchmarkId::from_parameter(n), &req, |b, req| {

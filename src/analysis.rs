@@ -116,8 +116,8 @@ impl Analysis<Math> for MathAnalysis {
         };
         let d_free = !holds_d && children.iter().all(|c| data(*c).d_free);
         let num = fold(enode, |c| data(c).num.map(Number::value));
-        let zero = num.is_some_and(|n| n.value() == 0.0)
-            || matches!(enode, Math::Const(Const::Zero(..)));
+        let zero =
+            num.is_some_and(|n| n.value() == 0.0) || matches!(enode, Math::Const(Const::Zero(..)));
         let env = &egraph.analysis.env;
         let symmetric = matches!(enode, Math::Sym(s) if env.is_symmetric(*s));
         let simplex = matches!(enode, Math::Sym(s) if env.is_simplex(*s));

@@ -87,8 +87,15 @@ pub fn read_line(text: &str, line: usize) -> Result<Case, BadLine> {
     let v: Value = serde_json::from_str(text).map_err(|e| {
         // serde's message ends "at line 1 column C": the line is this one.
         let message = e.to_string();
-        let what = message.split(" at line ").next().unwrap_or(&message).to_string();
-        bad(None, format!("not valid JSON at column {}: {what}", e.column()))
+        let what = message
+            .split(" at line ")
+            .next()
+            .unwrap_or(&message)
+            .to_string();
+        bad(
+            None,
+            format!("not valid JSON at column {}: {what}", e.column()),
+        )
     })?;
     if !v.is_object() {
         return Err(bad(None, "a case must be a JSON object".to_string()));
@@ -103,7 +110,10 @@ pub fn read_line(text: &str, line: usize) -> Result<Case, BadLine> {
     if let (Some(lhs), Some(rhs)) = (&raw.lhs, &raw.rhs) {
         let expect = raw.expect.clone().unwrap_or_else(|| "equal".to_string());
         if expect != "equal" && expect != "not-equal" {
-            return Err(bad(id, format!("`expect` is `equal` or `not-equal`, not `{expect}`")));
+            return Err(bad(
+                id,
+                format!("`expect` is `equal` or `not-equal`, not `{expect}`"),
+            ));
         }
         return Ok(Case {
             id: id.unwrap_or_else(|| format!("line {line}")),
@@ -135,7 +145,10 @@ pub fn read_line(text: &str, line: usize) -> Result<Case, BadLine> {
         return Err(bad(id, format!("`order` is 1 or 2, not {order}")));
     }
     if wrt.contains(',') && order == 1 {
-        return Err(bad(id, format!("`wrt` names one variable per case, not `{wrt}`")));
+        return Err(bad(
+            id,
+            format!("`wrt` names one variable per case, not `{wrt}`"),
+        ));
     }
     Ok(Case {
         id: id.unwrap_or_else(|| format!("line {line}")),
@@ -165,6 +178,8 @@ mod tests {
         assert_eq!(cases[0].as_ref().map(|c| c.wrt.as_str()), Ok("x"));
         assert_eq!(cases[1].as_ref().map_err(|b| b.line), Err(3));
         assert!(cases[2].as_ref().is_err_and(|b| b.message.contains("wrt")));
-        assert!(cases[3].as_ref().is_err_and(|b| b.message.contains("used already")));
+        assert!(cases[3]
+            .as_ref()
+            .is_err_and(|b| b.message.contains("used already")));
     }
 }

@@ -24,7 +24,6 @@
 mod analysis;
 mod api;
 mod catalog;
-mod runner;
 mod engine;
 mod env;
 mod error;
@@ -36,6 +35,7 @@ mod numeric;
 mod report;
 mod research;
 mod rules;
+mod runner;
 mod shape;
 mod syntax;
 mod typecheck;
@@ -43,6 +43,7 @@ mod typecheck;
 pub use egg::{Id, RecExpr, Symbol};
 
 pub use api::{derive_request, equiv_request, variables, Answer, Request};
+pub use catalog::{read_catalog, read_line, BadLine, Case};
 pub use engine::derive::{derive, Convention, Derivation, DeriveOptions, DeriveStats, Layout};
 pub use engine::equiv::{equiv, Counterexample, EquivOptions, Equivalence, Verdict};
 pub use engine::normal::{appearance, normalise, Appearance};
@@ -58,20 +59,18 @@ pub use numeric::{
     finite_difference_hessian, random_point, rel_err, try_random_point, CheckReport, EvalError,
     Mat, Point, CHECK_POINTS, CHECK_SEED, CHECK_TOLERANCE,
 };
-pub use catalog::{read_catalog, read_line, BadLine, Case};
 pub use report::{
     justification, steps_report, Binding, CheckSummary, CounterexampleReport, DerivationReport,
     EquivReport, SearchStats, StatsReport, StepReport,
 };
-pub use runner::{bad_line_row, run_case, summary, Expected, Row, RunOptions, Status};
 pub use research::{ablate, stats as rule_stats, totals as rule_totals, Need};
 pub use rules::audit::{check_rule, compact, Verdict as RuleVerdict};
 pub use rules::condition::CONDITIONS;
 pub use rules::{Phase, Rule, RuleError, RuleSet};
+pub use runner::{bad_line_row, run_case, summary, Expected, Row, RunOptions, Status};
 pub use shape::{Dim, Shape};
 pub use syntax::decls::is_builtin;
 pub use syntax::latex::to_latex;
 pub use syntax::numpy::to_numpy;
 pub use syntax::text::{node_text, to_text, to_text_shared, SharedText, TextOptions};
 pub use typecheck::{Checked, Typed};
-

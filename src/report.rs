@@ -2,13 +2,11 @@
 //! as one serde type. The command line's JSON is this type serialised; its text, LaTeX
 //! and NumPy outputs, the batch rows, the tests and the Python bindings all read it.
 
-use egg::RecExpr;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::derive::{simplification_note, Derivation, Layout};
 use crate::engine::steps::Step;
 use crate::env::Env;
-use crate::lang::Math;
 use crate::numeric::CheckReport;
 use crate::rules::{base_name, RuleSet};
 use crate::shape::Shape;
@@ -272,18 +270,6 @@ pub fn justification(step: &Step, rules: &RuleSet) -> String {
     out
 }
 
-/// An expression's LaTeX, for callers that typeset steps.
-pub fn latex_of(e: &RecExpr<Math>, env: &Env) -> String {
-    to_latex(e, env, false)
-}
-
-/// A matrix as rows of numbers.
-pub fn matrix_rows(m: &crate::numeric::Mat) -> Vec<Vec<f64>> {
-    (0..m.nrows())
-        .map(|i| (0..m.ncols()).map(|j| m[(i, j)]).collect())
-        .collect()
-}
-
 /// Values at which two sides differ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CounterexampleReport {
@@ -384,9 +370,15 @@ impl EquivReport {
             }
             Verdict::NotEqual { counterexample: c } => {
                 r.verdict = "not equal".into();
-                let big = |m: &crate::numeric::Mat| m.nrows().max(m.ncols()) > COUNTEREXAMPLE_CORNER;
+                let big =
+                    |m: &crate::numeric::Mat| m.nrows().max(m.ncols()) > COUNTEREXAMPLE_CORNER;
                 r.counterexample = Some(CounterexampleReport {
-                    values: c.point.values.iter().map(|(k, m)| (k.to_string(), corner(m))).collect(),
+                    values: c
+                        .point
+                        .values
+                        .iter()
+                        .map(|(k, m)| (k.to_string(), corner(m)))
+                        .collect(),
                     left: corner(&c.left),
                     right: corner(&c.right),
                     rel_err: c.rel_err,

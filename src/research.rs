@@ -40,7 +40,11 @@ pub enum Need {
 }
 
 /// For each rule some case used: the cases that need it, and why.
-pub fn ablate(cases: &[Case], rules: &RuleSet, opts: &RunOptions) -> IndexMap<String, Vec<(String, Need)>> {
+pub fn ablate(
+    cases: &[Case],
+    rules: &RuleSet,
+    opts: &RunOptions,
+) -> IndexMap<String, Vec<(String, Need)>> {
     let full = stats(cases, rules, opts);
     let all = totals(&full, rules);
     let names: Vec<String> = all.keys().cloned().collect();
@@ -52,7 +56,11 @@ pub fn ablate(cases: &[Case], rules: &RuleSet, opts: &RunOptions) -> IndexMap<St
             let needed: Vec<(String, Need)> = cases
                 .iter()
                 .zip(&full)
-                .filter(|(_, row)| row.stats.as_ref().is_some_and(|s| s.rules.contains_key(name)))
+                .filter(|(_, row)| {
+                    row.stats
+                        .as_ref()
+                        .is_some_and(|s| s.rules.contains_key(name))
+                })
                 .filter_map(|(case, before)| {
                     let after = run_case(case, rules, &o);
                     if !after.checked {

@@ -6,12 +6,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::api::{derive_request, Request};
 use crate::api::equiv_request;
+use crate::api::{derive_request, Request};
 use crate::catalog::{BadLine, Case, Identity};
 use crate::engine::derive::{Convention, DeriveOptions};
 use crate::engine::equiv::{equiv, EquivOptions, Verdict};
-use crate::error::Error;
 use crate::input::read_exprs;
 use crate::report::{DerivationReport, StatsReport};
 use crate::rules::RuleSet;
@@ -145,7 +144,12 @@ pub fn run_case(case: &Case, rules: &RuleSet, opts: &RunOptions) -> Row {
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        let mut r = Row::bare(case.line, case.id.clone(), case.expr.clone(), case.wrt.clone());
+        let mut r = Row::bare(
+            case.line,
+            case.id.clone(),
+            case.expr.clone(),
+            case.wrt.clone(),
+        );
         r.error = Some(format!("internal error (a bug in matcalc): {why}"));
         r
     });
@@ -161,7 +165,12 @@ fn run_case_inner(case: &Case, rules: &RuleSet, opts: &RunOptions) -> Row {
     if let Some(identity) = &case.identity {
         return run_identity(case, identity, rules, opts);
     }
-    let mut row = Row::bare(case.line, case.id.clone(), case.expr.clone(), case.wrt.clone());
+    let mut row = Row::bare(
+        case.line,
+        case.id.clone(),
+        case.expr.clone(),
+        case.wrt.clone(),
+    );
     let mut derive = opts.derive.clone();
     if let Some(c) = &case.symmetric {
         derive.symmetric = match c.as_str() {
@@ -182,7 +191,11 @@ fn run_case_inner(case: &Case, rules: &RuleSet, opts: &RunOptions) -> Row {
         Ok(a) => a,
         Err(e) => {
             row.exit = e.exit_code() as u8;
-            row.status = if row.exit == 2 { Status::BadInput } else { Status::Failed };
+            row.status = if row.exit == 2 {
+                Status::BadInput
+            } else {
+                Status::Failed
+            };
             row.error = Some(e.headline());
             return row;
         }
@@ -192,7 +205,13 @@ fn run_case_inner(case: &Case, rules: &RuleSet, opts: &RunOptions) -> Row {
     let Some(r) = answer
         .reports
         .iter()
-        .find(|r| r.wrt == wanted || (wanted.len() == 1 && r.wrt.len() == 2 && r.wrt[0] == wanted[0] && r.wrt[1] == wanted[0]))
+        .find(|r| {
+            r.wrt == wanted
+                || (wanted.len() == 1
+                    && r.wrt.len() == 2
+                    && r.wrt[0] == wanted[0]
+                    && r.wrt[1] == wanted[0])
+        })
         .or(answer.reports.first())
     else {
         row.error = Some("no derivative was produced".to_string());
@@ -201,7 +220,10 @@ fn run_case_inner(case: &Case, rules: &RuleSet, opts: &RunOptions) -> Row {
     fill(&mut row, r);
     let check = r.check.clone();
     row.checked = check.as_ref().is_some_and(|c| c.ok);
-    row.max_rel_err = check.as_ref().map(|c| c.max_rel_err).filter(|e| e.is_finite());
+    row.max_rel_err = check
+        .as_ref()
+        .map(|c| c.max_rel_err)
+        .filter(|e| e.is_finite());
     if row.checked {
         row.status = Status::Derived;
         row.exit = 0;
@@ -245,16 +267,21 @@ fn run_identity(case: &Case, id: &Identity, rules: &RuleSet, opts: &RunOptions) 
                 None => 0,
             };
             row.proof_steps = r.proof.as_ref().map(Vec::len);
-            row.counterexample = r.counterexample.as_ref().map(|c| {
-                format!("relative difference {:.1e}", c.rel_err)
-            });
+            row.counterexample = r
+                .counterexample
+                .as_ref()
+                .map(|c| format!("relative difference {:.1e}", c.rel_err));
             row.verdict = Some(r.verdict);
             row.verdict_right = right;
             row.error = (right == Some(false)).then(|| format!("expected {}", id.expect));
         }
         Err(e) => {
             row.exit = e.exit_code() as u8;
-            row.status = if row.exit == 2 { Status::BadInput } else { Status::Failed };
+            row.status = if row.exit == 2 {
+                Status::BadInput
+            } else {
+                Status::Failed
+            };
             row.error = Some(e.headline());
         }
     }
@@ -359,14 +386,25 @@ pub fn summary(rows: &[Row], wall_ms: f64) -> String {
 /// The closing line of an identities run.
 fn identity_summary(rows: &[Row], wall_ms: f64) -> String {
     fn expecting<'a>(rows: &'a [Row], e: &'static str) -> impl Iterator<Item = &'a Row> {
-        rows.iter().filter(move |r| r.expected.as_deref() == Some(e))
+        rows.iter()
+            .filter(move |r| r.expected.as_deref() == Some(e))
     }
     let true_ones = expecting(rows, "equal").count();
     let wrong_ones = expecting(rows, "not-equal").count();
-    let proved = expecting(rows, "equal").filter(|r| r.verdict_right == Some(true)).count();
-    let refuted = expecting(rows, "not-equal").filter(|r| r.verdict_right == Some(true)).count();
-    let wrong = rows.iter().filter(|r| r.verdict_right == Some(false)).count();
-    let unknown = rows.iter().filter(|r| r.verdict.as_deref() == Some("unknown")).count();
+    let proved = expecting(rows, "equal")
+        .filter(|r| r.verdict_right == Some(true))
+        .count();
+    let refuted = expecting(rows, "not-equal")
+        .filter(|r| r.verdict_right == Some(true))
+        .count();
+    let wrong = rows
+        .iter()
+        .filter(|r| r.verdict_right == Some(false))
+        .count();
+    let unknown = rows
+        .iter()
+        .filter(|r| r.verdict.as_deref() == Some("unknown"))
+        .count();
     let failed = rows.iter().filter(|r| r.verdict.is_none()).count();
     let slowest = rows
         .iter()

@@ -54,7 +54,12 @@ fn cases() -> Vec<Case> {
                     .collect(),
                 other => panic!("`mentions` is a list of strings, found {other}"),
             };
-            Case { name: field(&v, "name"), expr: field(&v, "expr"), decls: field(&v, "decls"), mentions }
+            Case {
+                name: field(&v, "name"),
+                expr: field(&v, "expr"),
+                decls: field(&v, "decls"),
+                mentions,
+            }
         })
         .collect()
 }
@@ -69,21 +74,33 @@ fn every_bad_input_is_refused_with_a_pointed_message() {
         assert!(!names.contains(&name), "two cases named {name}");
         names.push(name);
         let class = name.split('_').next().unwrap_or_default();
-        assert!(CLASSES.contains(&class), "{name}: unknown class `{class}` (one of {CLASSES:?})");
+        assert!(
+            CLASSES.contains(&class),
+            "{name}: unknown class `{class}` (one of {CLASSES:?})"
+        );
 
         let err = match read_expr(&case.expr, &case.decls) {
             Ok(_) => {
-                failures.push(format!("{name}: `{}` under `{}` was accepted", case.expr, case.decls));
+                failures.push(format!(
+                    "{name}: `{}` under `{}` was accepted",
+                    case.expr, case.decls
+                ));
                 continue;
             }
             Err(e) => e,
         };
         let rendered = err.render();
         if err.exit_code() != 2 {
-            failures.push(format!("{name}: exit code {} (not bad input):\n{rendered}", err.exit_code()));
+            failures.push(format!(
+                "{name}: exit code {} (not bad input):\n{rendered}",
+                err.exit_code()
+            ));
         }
         // Every message points at its problem with a caret under the span.
-        if !rendered.lines().any(|l| l.trim_start().starts_with('│') && l.contains('^')) {
+        if !rendered
+            .lines()
+            .any(|l| l.trim_start().starts_with('│') && l.contains('^'))
+        {
             failures.push(format!("{name}: no caret in\n{rendered}"));
         }
         if err.headline().trim().is_empty() {
@@ -91,16 +108,29 @@ fn every_bad_input_is_refused_with_a_pointed_message() {
         }
         for m in &case.mentions {
             if !rendered.contains(m.as_str()) {
-                failures.push(format!("{name}: the message does not mention {m:?}:\n{rendered}"));
+                failures.push(format!(
+                    "{name}: the message does not mention {m:?}:\n{rendered}"
+                ));
             }
         }
-        let snapshot = format!("expr:  {:?}\ndecls: {:?}\n\n{rendered}", case.expr, case.decls);
+        let snapshot = format!(
+            "expr:  {:?}\ndecls: {:?}\n\n{rendered}",
+            case.expr, case.decls
+        );
         insta::assert_snapshot!(name, snapshot);
     }
-    assert!(failures.is_empty(), "{} bad inputs mishandled:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} bad inputs mishandled:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert!(names.len() >= 80, "only {} bad inputs", names.len());
     // Every class has cases.
     for class in CLASSES {
-        assert!(names.iter().any(|n| n.split('_').next() == Some(class)), "no case of class {class}");
+        assert!(
+            names.iter().any(|n| n.split('_').next() == Some(class)),
+            "no case of class {class}"
+        );
     }
 }

@@ -102,10 +102,7 @@ fn run_catalog(name: &str, open: &[&str]) -> Vec<Value> {
         wrong.join("\n")
     );
     let n = rows.len();
-    let derived = rows
-        .iter()
-        .filter(|r| r["status"] == "derived")
-        .count();
+    let derived = rows.iter().filter(|r| r["status"] == "derived").count();
     let code = if derived == n { 0 } else { 1 };
     assert_eq!(
         out.status.code(),
@@ -145,10 +142,7 @@ fn the_cookbook_derives_and_checks() {
         "at least 60 Matrix Cookbook entries, found {}",
         rows.len()
     );
-    let derived = rows
-        .iter()
-        .filter(|r| r["status"] == "derived")
-        .count();
+    let derived = rows.iter().filter(|r| r["status"] == "derived").count();
     assert!(derived >= 60, "at least 60 entries derive, {derived} do");
     let text = std::fs::read_to_string(example("cookbook.jsonl")).expect("readable");
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -271,7 +265,11 @@ fn bad_lines_become_failed_rows_and_the_rest_still_derive() {
         error(3)
     );
     assert_eq!(rows[4]["status"], "derived");
-    assert!(rows[4]["counterexample"].is_string(), "{}", describe(&rows[4]));
+    assert!(
+        rows[4]["counterexample"].is_string(),
+        "{}",
+        describe(&rows[4])
+    );
     assert_eq!(rows[4]["checked"], true);
     assert_eq!(rows[4]["expected_equal"], "no");
     assert!(

@@ -51,13 +51,22 @@ fn a_shape_mismatch_is_shown_with_a_caret_and_both_shapes() {
 fn the_textbook_examples() {
     assert_eq!(derive("tr(A*X*B)", "X", &[]), "B*A");
     assert_eq!(derive("logdet(X)", "X", &[]), "inv(X)");
-    assert_eq!(derive("logdet(X)", "X", &["--layout", "denominator"]), "inv(X)'");
+    assert_eq!(
+        derive("logdet(X)", "X", &["--layout", "denominator"]),
+        "inv(X)'"
+    );
     assert_eq!(derive("x'*A*x", "x", &[]), "x'*(A + A')");
-    assert_eq!(derive("x'*A*x", "x", &["--let", "A: symmetric(n)"]), "2*x'*A");
+    assert_eq!(
+        derive("x'*A*x", "x", &["--let", "A: symmetric(n)"]),
+        "2*x'*A"
+    );
     assert_eq!(derive("norm2(W*x + b)^2", "W", &[]), "2*x*(W*x + b)'");
     assert_eq!(derive("A*X*B", "X", &[]), "kron(B', A)");
     // Division by a scalar, and an expression that starts with a minus sign.
-    assert_eq!(derive("x'*S*x/2", "x", &["--let", "S: symmetric(n)"]), "x'*S");
+    assert_eq!(
+        derive("x'*S*x/2", "x", &["--let", "S: symmetric(n)"]),
+        "x'*S"
+    );
     assert_eq!(derive("-x'*x", "x", &[]), "-2*x'");
     assert_eq!(
         derive("inv(X)", "X", &["--format", "latex"]),
@@ -95,7 +104,10 @@ fn the_examples_that_used_to_fail() {
     // A zero of a vector shape keeps its shape in print.
     let out = derive("sum(exp(x - x) .* x)", "x", &["--check"]);
     assert!(out.contains("check ok"), "{out}");
-    assert_eq!(derive("tr(X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X)", "X", &[]), "20*X^19");
+    assert_eq!(
+        derive("tr(X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X*X)", "X", &[]),
+        "20*X^19"
+    );
     assert_eq!(derive("tr(X^5)", "X", &[]), "5*X^4");
 }
 
@@ -104,8 +116,14 @@ fn two_variables_at_once_checked() {
     let out = derive("norm2(W2*sigmoid(W1*x) - y)^2", "W1,W2", &["--check"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
-    assert!(lines[0].starts_with("W1: ") && lines[2].starts_with("W2: "), "{out}");
-    assert!(lines[1].starts_with("check ok") && lines[3].starts_with("check ok"), "{out}");
+    assert!(
+        lines[0].starts_with("W1: ") && lines[2].starts_with("W2: "),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("check ok") && lines[3].starts_with("check ok"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -113,8 +131,21 @@ fn json_output_has_every_field() {
     let out = derive("x'*A*x", "x", &["--format", "json", "--check"]);
     let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     for field in [
-        "expr", "wrt", "kind", "layout", "order", "shape", "differential", "derivative",
-        "derivative_shared", "bindings", "latex", "numpy", "decls", "stats", "check",
+        "expr",
+        "wrt",
+        "kind",
+        "layout",
+        "order",
+        "shape",
+        "differential",
+        "derivative",
+        "derivative_shared",
+        "bindings",
+        "latex",
+        "numpy",
+        "decls",
+        "stats",
+        "check",
     ] {
         assert!(v.get(field).is_some(), "missing {field}: {out}");
     }
@@ -122,7 +153,13 @@ fn json_output_has_every_field() {
     assert_eq!(v["shape"], serde_json::json!(["1", "n"]));
     assert_eq!(v["numpy"], "x.T@(A + A.T)");
     assert_eq!(v["differential"], "tr(x'*(A + A')*dx)");
-    for stat in ["nodes", "forward_steps", "collect_steps", "simplify_nodes", "ms"] {
+    for stat in [
+        "nodes",
+        "forward_steps",
+        "collect_steps",
+        "simplify_nodes",
+        "ms",
+    ] {
         assert!(v["stats"][stat].is_number(), "{stat}: {out}");
     }
     assert!(v["check"]["max_rel_err"].as_f64().is_some_and(|e| e < 1e-6));
@@ -145,7 +182,10 @@ fn a_deep_network_names_its_activations_once() {
     .expect("JSON");
     // JSON's derivative is self-contained; the shared form and its bindings are extra.
     assert!(!v["derivative"].as_str().unwrap_or("").contains("h1"));
-    assert!(v["bindings"].as_array().is_some_and(|b| b.len() >= 2), "{v}");
+    assert!(
+        v["bindings"].as_array().is_some_and(|b| b.len() >= 2),
+        "{v}"
+    );
 }
 
 #[test]
@@ -162,11 +202,19 @@ fn bad_variables_rules_and_limits_have_their_exit_codes() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let o = matcalc(&["derive", "x'*x", "--wrt", "x", "--without", "d-prodct"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("did you mean `d-product`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `d-product`"),
+        "{}",
+        stderr(&o)
+    );
     // Without the product rule of differentials, x'*x has no road: the pass says so.
     let o = matcalc(&["derive", "x'*x", "--wrt", "x", "--without", "d-product"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("no differential rule"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no differential rule"),
+        "{}",
+        stderr(&o)
+    );
     // A time limit of zero stops the passes themselves.
     let o = matcalc(&["derive", "x'*x", "--wrt", "x", "--time-limit-ms", "0"]);
     assert_eq!(o.status.code(), Some(1));
@@ -178,7 +226,13 @@ fn equiv_answers_with_its_exit_codes() {
     let o = matcalc(&["equiv", "x'*(A + A')", "x'*A + (A*x)'"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).starts_with("equal"));
-    let o = matcalc(&["equiv", "B*A", "A*B", "--let", "A: matrix(n,n); B: matrix(n,n)"]);
+    let o = matcalc(&[
+        "equiv",
+        "B*A",
+        "A*B",
+        "--let",
+        "A: matrix(n,n); B: matrix(n,n)",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("counterexample"));
     // Different shapes are simply not equal.
@@ -197,7 +251,11 @@ fn the_rule_audit_passes_the_shipped_set_and_fails_a_bad_one() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("UNSOUND  bad-transpose-product"));
     let o = matcalc(&["rules", "list"]);
-    assert!(stdout(&o).contains("lin-product-right [collect, collect]"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("lin-product-right [collect, collect]"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -226,17 +284,42 @@ fn a_closed_pipe_ends_quietly() {
 fn help_describes_every_option_and_the_language() {
     let o = matcalc(&["derive", "--help"]);
     let help = stdout(&o);
-    for flag in ["--wrt", "--let", "--layout", "--order", "--symmetric", "--format", "--check", "--steps", "--rules", "--without", "--time-limit-ms"] {
+    for flag in [
+        "--wrt",
+        "--let",
+        "--layout",
+        "--order",
+        "--symmetric",
+        "--format",
+        "--check",
+        "--steps",
+        "--rules",
+        "--without",
+        "--time-limit-ms",
+    ] {
         // clap's long help: the option on its own line, its description on the next.
-        let mut lines = help.lines().skip_while(|l| !l.trim_start().starts_with(flag));
+        let mut lines = help
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(flag));
         assert!(lines.next().is_some(), "{flag} missing:\n{help}");
         let described = lines.next().is_some_and(|l| l.trim().len() > 10);
         assert!(described, "{flag} has no description:\n{help}");
     }
     let o = matcalc(&["language"]);
     let text = stdout(&o);
-    for word in ["softmax", "logsumexp", ".^", "where", "simplex", "numerator", "kron"] {
-        assert!(text.contains(word), "{word} not in the language reference:\n{text}");
+    for word in [
+        "softmax",
+        "logsumexp",
+        ".^",
+        "where",
+        "simplex",
+        "numerator",
+        "kron",
+    ] {
+        assert!(
+            text.contains(word),
+            "{word} not in the language reference:\n{text}"
+        );
     }
 }
 

@@ -36,7 +36,11 @@ fn run(cases: &[Case]) -> Vec<Row> {
 fn table(rows: &[Row]) -> String {
     rows.iter()
         .map(|r| {
-            let mark = if r.simple { "" } else { "  [not textbook-simple]" };
+            let mark = if r.simple {
+                ""
+            } else {
+                "  [not textbook-simple]"
+            };
             format!("{:<28} {}{mark}\n", r.id, r.derivative)
         })
         .collect()
@@ -46,7 +50,11 @@ fn table(rows: &[Row]) -> String {
 fn the_41_reference_cases_are_right_and_textbook_simple() {
     let rows = run(&read_cases(common::CATALOG));
     assert_eq!(rows.len(), 41);
-    let not_simple: Vec<&str> = rows.iter().filter(|r| !r.simple).map(|r| r.id.as_str()).collect();
+    let not_simple: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.simple)
+        .map(|r| r.id.as_str())
+        .collect();
     assert!(not_simple.is_empty(), "not textbook-simple: {not_simple:?}");
     insta::assert_snapshot!("catalog", table(&rows));
 }
@@ -63,6 +71,10 @@ fn extended_cases() {
     let simple = rows.iter().filter(|r| r.simple).count();
     // The forms that are not yet textbook-simple are pinned in the snapshot; the share
     // may only grow.
-    assert!(simple * 100 >= rows.len() * 85, "{simple}/{} textbook-simple", rows.len());
+    assert!(
+        simple * 100 >= rows.len() * 85,
+        "{simple}/{} textbook-simple",
+        rows.len()
+    );
     insta::assert_snapshot!("extended", table(&rows));
 }

@@ -5,8 +5,8 @@
 //! (examples/identities.jsonl) gets its verdicts.
 
 use matcalc::{
-    equiv, eval, random_point, read_catalog, read_exprs, rel_err, run_case, EquivOptions,
-    RuleSet, RunOptions, Verdict,
+    equiv, eval, random_point, read_catalog, read_exprs, rel_err, run_case, EquivOptions, RuleSet,
+    RunOptions, Verdict,
 };
 
 /// (left, right, declarations)
@@ -14,16 +14,40 @@ const EQUAL: &[(&str, &str, &str)] = &[
     // The identities issue 13 names.
     ("x'*y", "y'*x", "x: vector(n); y: vector(n)"),
     ("norm2(x)^2", "x'*x", "x: vector(n)"),
-    ("det(A*B)", "det(A)*det(B)", "A: matrix(n,n); B: matrix(n,n)"),
+    (
+        "det(A*B)",
+        "det(A)*det(B)",
+        "A: matrix(n,n); B: matrix(n,n)",
+    ),
     ("det(A')", "det(A)", "A: matrix(n,n)"),
-    ("tr(kron(A, B))", "tr(A)*tr(B)", "A: matrix(n,n); B: matrix(m,m)"),
-    ("logdet(A*B)", "logdet(A) + logdet(B)", "A: symmetric(n); B: symmetric(n)"),
-    ("vec(A*X*B)", "kron(B', A)*vec(X)", "A: matrix(m,n); X: matrix(n,p); B: matrix(p,q)"),
+    (
+        "tr(kron(A, B))",
+        "tr(A)*tr(B)",
+        "A: matrix(n,n); B: matrix(m,m)",
+    ),
+    (
+        "logdet(A*B)",
+        "logdet(A) + logdet(B)",
+        "A: symmetric(n); B: symmetric(n)",
+    ),
+    (
+        "vec(A*X*B)",
+        "kron(B', A)*vec(X)",
+        "A: matrix(m,n); X: matrix(n,p); B: matrix(p,q)",
+    ),
     ("exp(log(x))", "x", "x: vector(n)"),
-    ("x'*(a .* y)", "(x .* a)'*y", "x: vector(n); a: vector(n); y: vector(n)"),
+    (
+        "x'*(a .* y)",
+        "(x .* a)'*y",
+        "x: vector(n); a: vector(n); y: vector(n)",
+    ),
     ("1 ./ (1 + exp(-x))", "sigmoid(x)", "x: vector(n)"),
     ("exp(x) ./ (1 + exp(x))", "sigmoid(x)", "x: vector(n)"),
-    ("inv(I + A*B)*A", "A*inv(I + B*A)", "A: matrix(n,m); B: matrix(m,n)"),
+    (
+        "inv(I + A*B)*A",
+        "A*inv(I + B*A)",
+        "A: matrix(n,m); B: matrix(m,n)",
+    ),
     (
         "x'*(A + A')",
         "x'*A + (A*x)'",
@@ -123,16 +147,26 @@ fn known_alternative_forms_are_proved_equal_step_by_step() {
     let mut failures = Vec::new();
     for (left, right, decls) in EQUAL {
         let c = read_exprs(&[left, right], decls, &[]).unwrap_or_else(|e| panic!("{left}: {e}"));
-        let result = equiv(&c.typed[0], &c.typed[1], &c.env, rules(), &EquivOptions::default())
-            .expect("compares");
+        let result = equiv(
+            &c.typed[0],
+            &c.typed[1],
+            &c.env,
+            rules(),
+            &EquivOptions::default(),
+        )
+        .expect("compares");
         match result.verdict {
             Verdict::Equal { proof } => {
                 assert!(proof.len() >= 2, "{left} = {right}: an empty proof");
-                assert!(proof[1..].iter().all(|s| s.rule.is_some() || !s.folded.is_empty()));
+                assert!(proof[1..]
+                    .iter()
+                    .all(|s| s.rule.is_some() || !s.folded.is_empty()));
                 // Every line of the proof has the value of the first, at random points.
                 for seed in [3, 4] {
                     let point = random_point(&c.env, &[], seed, true);
-                    let Ok(first) = eval(&proof[0].expr, &point) else { continue };
+                    let Ok(first) = eval(&proof[0].expr, &point) else {
+                        continue;
+                    };
                     for s in &proof {
                         let v = eval(&s.expr, &point).expect("a proof step evaluates");
                         assert!(
@@ -153,15 +187,27 @@ fn known_alternative_forms_are_proved_equal_step_by_step() {
 fn unequal_pairs_get_counterexamples_that_hold() {
     for (left, right, decls) in UNEQUAL {
         let c = read_exprs(&[left, right], decls, &[]).unwrap_or_else(|e| panic!("{left}: {e}"));
-        let result = equiv(&c.typed[0], &c.typed[1], &c.env, rules(), &EquivOptions::default())
-            .expect("compares");
+        let result = equiv(
+            &c.typed[0],
+            &c.typed[1],
+            &c.env,
+            rules(),
+            &EquivOptions::default(),
+        )
+        .expect("compares");
         let Verdict::NotEqual { counterexample: ce } = result.verdict else {
             panic!("{left} vs {right}: {:?}", result.verdict);
         };
         // Evaluate both sides again at the counterexample's point, independently.
-        let (a, b) = (eval(&c.typed[0].expr, &ce.point), eval(&c.typed[1].expr, &ce.point));
+        let (a, b) = (
+            eval(&c.typed[0].expr, &ce.point),
+            eval(&c.typed[1].expr, &ce.point),
+        );
         let (a, b) = (a.expect("left evaluates"), b.expect("right evaluates"));
-        assert!(rel_err(&a, &b) > 1e-6, "{left} vs {right}: the counterexample does not differ");
+        assert!(
+            rel_err(&a, &b) > 1e-6,
+            "{left} vs {right}: the counterexample does not differ"
+        );
         assert!(rel_err(&a, &ce.left) < 1e-12 && rel_err(&b, &ce.right) < 1e-12);
     }
 }
@@ -169,12 +215,21 @@ fn unequal_pairs_get_counterexamples_that_hold() {
 #[test]
 fn sides_of_different_shapes_are_not_equal() {
     let c = read_exprs(&["A", "A'"], "A: matrix(n,m)", &[]).expect("reads");
-    let result = equiv(&c.typed[0], &c.typed[1], &c.env, rules(), &EquivOptions::default())
-        .expect("compares");
+    let result = equiv(
+        &c.typed[0],
+        &c.typed[1],
+        &c.env,
+        rules(),
+        &EquivOptions::default(),
+    )
+    .expect("compares");
     let Verdict::DifferentShapes { left, right } = result.verdict else {
         panic!("{:?}", result.verdict);
     };
-    assert_eq!((left.to_string(), right.to_string()), ("n×m".into(), "m×n".into()));
+    assert_eq!(
+        (left.to_string(), right.to_string()),
+        ("n×m".into(), "m×n".into())
+    );
 }
 
 /// The identities catalog: at least 95% of the true identities proved, every wrong
@@ -186,9 +241,20 @@ fn the_identities_catalog() {
     let (mut true_ones, mut proved, mut wrong_ones, mut refuted) = (0, 0, 0, 0);
     for c in cases {
         let c = c.unwrap_or_else(|b| panic!("line {}: {}", b.line, b.message));
-        let expect = c.identity.as_ref().expect("an identity line").expect.clone();
+        let expect = c
+            .identity
+            .as_ref()
+            .expect("an identity line")
+            .expect
+            .clone();
         let row = run_case(&c, rules(), &RunOptions::default());
-        assert_ne!(row.verdict_right, Some(false), "{}: wrong verdict {:?}", c.id, row.verdict);
+        assert_ne!(
+            row.verdict_right,
+            Some(false),
+            "{}: wrong verdict {:?}",
+            c.id,
+            row.verdict
+        );
         if expect == "equal" {
             true_ones += 1;
             proved += usize::from(row.verdict_right == Some(true));
@@ -197,7 +263,13 @@ fn the_identities_catalog() {
             refuted += usize::from(row.verdict_right == Some(true));
         }
     }
-    assert!(true_ones >= 90 && wrong_ones >= 45, "{true_ones} true, {wrong_ones} wrong");
-    assert!(proved * 100 >= true_ones * 95, "proved {proved}/{true_ones}");
+    assert!(
+        true_ones >= 90 && wrong_ones >= 45,
+        "{true_ones} true, {wrong_ones} wrong"
+    );
+    assert!(
+        proved * 100 >= true_ones * 95,
+        "proved {proved}/{true_ones}"
+    );
     assert_eq!(refuted, wrong_ones, "refuted {refuted}/{wrong_ones}");
 }

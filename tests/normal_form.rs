@@ -5,7 +5,9 @@
 mod common;
 
 use common::random_expr::{case_from_seed, GenConfig};
-use matcalc::{appearance, eval, normalise, read_expr, rel_err, to_text, try_random_point, TextOptions};
+use matcalc::{
+    appearance, eval, normalise, read_expr, rel_err, to_text, try_random_point, TextOptions,
+};
 
 #[test]
 fn the_normal_form_keeps_the_value_and_is_stable() {
@@ -23,18 +25,33 @@ fn the_normal_form_keeps_the_value_and_is_stable() {
         // Stable: the normal form of the normal form is itself.
         let again = normalise(&n, &env, &order);
         if to_text(&again, &env, TextOptions::default()) != text {
-            failures.push(format!("seed {seed}: not stable: {} gives {} then {}", c.expr, text, to_text(&again, &env, TextOptions::default())));
+            failures.push(format!(
+                "seed {seed}: not stable: {} gives {} then {}",
+                c.expr,
+                text,
+                to_text(&again, &env, TextOptions::default())
+            ));
         }
         // Its text reads back, with the same shape.
         match read_expr(&text, &env.decls_text()) {
             Ok((back, _)) if back.shape == f.shape => {}
-            Ok((back, _)) => failures.push(format!("seed {seed}: `{text}` reads as {} not {}", back.shape, f.shape)),
-            Err(e) => failures.push(format!("seed {seed}: `{text}` does not read back:\n{}", e.render())),
+            Ok((back, _)) => failures.push(format!(
+                "seed {seed}: `{text}` reads as {} not {}",
+                back.shape, f.shape
+            )),
+            Err(e) => failures.push(format!(
+                "seed {seed}: `{text}` does not read back:\n{}",
+                e.render()
+            )),
         }
         // Equal values wherever the input is defined.
         for k in 0..2 {
-            let Ok(p) = try_random_point(&env, &[], 40 + k, k == 1) else { continue };
-            let Ok(want) = eval(&f.expr, &p) else { continue };
+            let Ok(p) = try_random_point(&env, &[], 40 + k, k == 1) else {
+                continue;
+            };
+            let Ok(want) = eval(&f.expr, &p) else {
+                continue;
+            };
             let got = eval(&n, &p);
             match got {
                 Ok(v) if rel_err(&v, &want) < 1e-6 => checked += 1,
@@ -49,7 +66,12 @@ fn the_normal_form_keeps_the_value_and_is_stable() {
         }
     }
     assert!(checked > 6000, "only {checked} points compared");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

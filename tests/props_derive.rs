@@ -18,7 +18,9 @@ fn derives(expr: &str, decls: &str, wrt: &str) -> Result<(), String> {
     let answer = derive_request(&req, rules()).map_err(|e| format!("{expr} by {wrt}: {e}"))?;
     let r = answer.reports.into_iter().next().ok_or("no report")?;
     std::panic::catch_unwind(|| assert_checked_and_reads_back(&r, expr, wrt)).map_err(|p| {
-        p.downcast_ref::<String>().cloned().unwrap_or_else(|| format!("{expr} by {wrt}: failed"))
+        p.downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_else(|| format!("{expr} by {wrt}: failed"))
     })
 }
 
@@ -33,7 +35,12 @@ fn a_thousand_random_expressions_derive_correctly() {
             failures.push(format!("seed {seed}: {e}\n    --let \"{}\"", c.decls));
         }
     }
-    assert!(failures.is_empty(), "{} of 1000 failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of 1000 failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 proptest! {

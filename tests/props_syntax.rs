@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use common::random_expr::{case_strategy, token_soup, Case, GenConfig};
 use egg::Language;
 use matcalc::{
-    eval, is_builtin, random_point, read_expr, read_exprs, rel_err, shapes_of, to_latex, to_numpy, to_text, Checked,
-    Const, Dim, Env, Id, Math, Op, RecExpr, TextOptions,
+    eval, is_builtin, random_point, read_expr, read_exprs, rel_err, shapes_of, to_latex, to_numpy,
+    to_text, Checked, Const, Dim, Env, Id, Math, Op, RecExpr, TextOptions,
 };
 use proptest::prelude::*;
 
@@ -47,8 +47,11 @@ fn canonical(e: &RecExpr<Math>) -> RecExpr<Math> {
             .map(|c| go(usize::from(*c), nodes, out, seen, memo))
             .collect();
         let mut kids = kids.into_iter();
-        let node = nodes[i].clone().map_children(|_| kids.next().expect("as many children"));
-        let mut add = |n: Math, out: &mut RecExpr<Math>| *seen.entry(n.clone()).or_insert_with(|| out.add(n));
+        let node = nodes[i]
+            .clone()
+            .map_children(|_| kids.next().expect("as many children"));
+        let mut add =
+            |n: Math, out: &mut RecExpr<Math>| *seen.entry(n.clone()).or_insert_with(|| out.add(n));
         let id = match node {
             // `ones:m:n` prints as `ones(m)*ones(n)'` (reported): the same matrix.
             Math::Const(Const::Ones(r, c)) if !r.is_one() && !c.is_one() => {
@@ -65,33 +68,70 @@ fn canonical(e: &RecExpr<Math>) -> RecExpr<Math> {
     let nodes = e.as_ref();
     let mut out = RecExpr::default();
     if !nodes.is_empty() {
-        go(nodes.len() - 1, nodes, &mut out, &mut HashMap::new(), &mut HashMap::new());
+        go(
+            nodes.len() - 1,
+            nodes,
+            &mut out,
+            &mut HashMap::new(),
+            &mut HashMap::new(),
+        );
     }
     out
 }
 
 /// The names with their kinds and shapes, in order (not whether `--let` declared them).
 fn names(env: &Env) -> Vec<(String, &'static str, String)> {
-    env.vars.iter().map(|(n, v)| (n.to_string(), v.kind.name(), v.shape.to_string())).collect()
+    env.vars
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.kind.name(), v.shape.to_string()))
+        .collect()
 }
 
 fn read_case(case: &Case) -> Result<Checked, TestCaseError> {
     read_exprs(&[&case.expr], &case.decls, &[None]).map_err(|e| {
-        TestCaseError::fail(format!("`{}` under `{}` does not read:\n{}", case.expr, case.decls, e.render()))
+        TestCaseError::fail(format!(
+            "`{}` under `{}` does not read:\n{}",
+            case.expr,
+            case.decls,
+            e.render()
+        ))
     })
 }
 
 /// `text` read under `decls` is the expression `c` holds.
-fn reads_back_the_same(c: &Checked, text: &str, decls: &str, how: &str) -> Result<(), TestCaseError> {
+fn reads_back_the_same(
+    c: &Checked,
+    text: &str,
+    decls: &str,
+    how: &str,
+) -> Result<(), TestCaseError> {
     let again = read_exprs(&[text], decls, &[None]).map_err(|e| {
-        TestCaseError::fail(format!("printed ({how}) as `{text}`, which does not read under `{decls}`:\n{}", e.render()))
+        TestCaseError::fail(format!(
+            "printed ({how}) as `{text}`, which does not read under `{decls}`:\n{}",
+            e.render()
+        ))
     })?;
     let (a, t) = (&again.typed[0], &c.typed[0]);
-    prop_assert_eq!(a.shape, t.shape, "printed ({}) as `{}`: another shape", how, text);
-    prop_assert_eq!(names(&again.env), names(&c.env), "printed ({}) as `{}`: other names", how, text);
+    prop_assert_eq!(
+        a.shape,
+        t.shape,
+        "printed ({}) as `{}`: another shape",
+        how,
+        text
+    );
+    prop_assert_eq!(
+        names(&again.env),
+        names(&c.env),
+        "printed ({}) as `{}`: other names",
+        how,
+        text
+    );
     if canonical(&a.expr) != canonical(&t.expr) {
         // Say whether it is at least the same function, for the report.
-        let dims: Vec<Dim> = [&t.expr, &a.expr].iter().flat_map(|e| constant_sizes(e)).collect();
+        let dims: Vec<Dim> = [&t.expr, &a.expr]
+            .iter()
+            .flat_map(|e| constant_sizes(e))
+            .collect();
         let p = random_point(&c.env, &dims, 1, false);
         let value = match (eval(&t.expr, &p), eval(&a.expr, &p)) {
             (Ok(x), Ok(y)) => format!("values differ by {:e}", rel_err(&y, &x)),
@@ -127,7 +167,9 @@ fn constant_sizes(e: &RecExpr<Math>) -> Vec<Dim> {
 /// names only) is set aside, not failed; every other failure fails.
 fn has_sizeless_subterm(c: &Checked) -> bool {
     let e = &c.typed[0].expr;
-    let Ok(shapes) = shapes_of(e, |s| c.env.shape(s)) else { return false };
+    let Ok(shapes) = shapes_of(e, |s| c.env.shape(s)) else {
+        return false;
+    };
     let nodes = e.as_ref();
     let mut sized = vec![false; nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
@@ -145,9 +187,9 @@ fn has_sizeless_subterm(c: &Checked) -> bool {
 /// `reads_back_the_same`, with the known printer bug above set aside.
 fn round_trips(c: &Checked, text: &str, decls: &str, how: &str) -> Result<(), TestCaseError> {
     match reads_back_the_same(c, text, decls, how) {
-        Err(TestCaseError::Fail(why)) if has_sizeless_subterm(c) => {
-            Err(TestCaseError::reject(format!("known printer bug (sizeless constant subterm): {why}")))
-        }
+        Err(TestCaseError::Fail(why)) if has_sizeless_subterm(c) => Err(TestCaseError::reject(
+            format!("known printer bug (sizeless constant subterm): {why}"),
+        )),
         other => other,
     }
 }
@@ -155,7 +197,10 @@ fn round_trips(c: &Checked, text: &str, decls: &str, how: &str) -> Result<(), Te
 /// KNOWN BUG of the generator (reported; tests/common/random_expr.rs is not this file's):
 /// it may declare `K`, a built-in name now (the commutation matrix `K(m, n)`).
 fn declares_a_builtin(case: &Case) -> bool {
-    case.decls.split(';').filter_map(|d| d.split(':').next()).any(|n| is_builtin(n.trim()))
+    case.decls
+        .split(';')
+        .filter_map(|d| d.split(':').next())
+        .any(|n| is_builtin(n.trim()))
 }
 
 /// Characters a user might type, including some that are no part of the language.
@@ -164,9 +209,10 @@ const ALPHABET: &str = "[a-zA-Z0-9_ +\\-*/.^'(),;:=×⊗é∘·²\\[\\]{}\t]{0,4
 /// Words and operators of the language, to reach deeper than random characters do.
 fn token() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "x", "y", "A", "X", "s", "I", "K", "eye", "ones", "zeros", "vector", "matrix", "0", "2", "-1", "1.5", "+", "-",
-        "*", ".*", "./", "/", "^", ".^", "'", "(", ")", ",", ";", "=", "where", "h", "tr", "det", "inv", "kron", "diag",
-        "vec", "unvec", "norm1", "norm2", "exp", "sigmoid", "softmax", "relu", "foo", "1e400", "é",
+        "x", "y", "A", "X", "s", "I", "K", "eye", "ones", "zeros", "vector", "matrix", "0", "2",
+        "-1", "1.5", "+", "-", "*", ".*", "./", "/", "^", ".^", "'", "(", ")", ",", ";", "=",
+        "where", "h", "tr", "det", "inv", "kron", "diag", "vec", "unvec", "norm1", "norm2", "exp",
+        "sigmoid", "softmax", "relu", "foo", "1e400", "é",
     ])
 }
 
@@ -184,15 +230,38 @@ fn decls() -> impl Strategy<Value = String> {
 fn read_or_refuse(src: &str, decls: &str) -> Result<(), TestCaseError> {
     match read_expr(src, decls) {
         Err(e) => {
-            prop_assert_eq!(e.exit_code(), 2, "`{}` under `{}`: {}", src, decls, e.render());
-            prop_assert!(!e.render().trim().is_empty(), "`{}` under `{}`: an empty message", src, decls);
-            prop_assert!(!e.headline().trim().is_empty(), "`{}` under `{}`: an empty headline", src, decls);
+            prop_assert_eq!(
+                e.exit_code(),
+                2,
+                "`{}` under `{}`: {}",
+                src,
+                decls,
+                e.render()
+            );
+            prop_assert!(
+                !e.render().trim().is_empty(),
+                "`{}` under `{}`: an empty message",
+                src,
+                decls
+            );
+            prop_assert!(
+                !e.headline().trim().is_empty(),
+                "`{}` under `{}`: an empty headline",
+                src,
+                decls
+            );
         }
         Ok((typed, env)) => {
             for share in [false, true] {
                 let text = to_text(&typed.expr, &env, TextOptions { root: None, share });
                 let back = read_expr(&text, &env.decls_text());
-                prop_assert!(back.is_ok(), "`{}` printed as `{}` does not read back: {}", src, text, back.unwrap_err().render());
+                prop_assert!(
+                    back.is_ok(),
+                    "`{}` printed as `{}` does not read back: {}",
+                    src,
+                    text,
+                    back.unwrap_err().render()
+                );
             }
         }
     }

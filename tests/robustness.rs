@@ -319,7 +319,7 @@ fn input(i: u64) -> Input {
         let seed = i % STRUCTURED + SOUP;
         let c = case_from_seed(seed, &GenConfig::new(depth(seed)));
         let mut rng = Rng(i);
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             Input::Read {
                 src: c.expr,
                 decls: mutate(&c.decls, &mut rng),

@@ -21,7 +21,11 @@ fn every_shipped_rule_is_sound() {
             other => problems.push(format!("{} [{}]: {other:?}", r.name, r.family)),
         }
     }
-    assert!(problems.is_empty(), "rules not shown sound:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "rules not shown sound:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -38,10 +42,17 @@ fn every_family_has_rules_with_names_and_identities() {
         "functions",
         "determinant",
     ] {
-        assert!(rules.rules.iter().any(|r| r.family == family), "no rule of family {family}");
+        assert!(
+            rules.rules.iter().any(|r| r.family == family),
+            "no rule of family {family}"
+        );
     }
     for r in &rules.rules {
-        assert!(!r.identity.is_empty(), "rule {} has no comment stating its identity", r.name);
+        assert!(
+            !r.identity.is_empty(),
+            "rule {} has no comment stating its identity",
+            r.name
+        );
     }
 }
 
@@ -75,11 +86,27 @@ fn the_directed_passes_know_every_operator() {
         if matches!(op, Op::D | Op::Lin | Op::JacV) {
             continue;
         }
-        assert!(differential.contains(op), "no differential rule for `{}`", op.name());
+        assert!(
+            differential.contains(op),
+            "no differential rule for `{}`",
+            op.name()
+        );
     }
     let linear = [
-        Op::Add, Op::Sub, Op::Neg, Op::Mul, Op::HMul, Op::HDiv, Op::Trans, Op::Tr, Op::Kron,
-        Op::Diag, Op::DiagV, Op::Vec, Op::Unvec, Op::Sum,
+        Op::Add,
+        Op::Sub,
+        Op::Neg,
+        Op::Mul,
+        Op::HMul,
+        Op::HDiv,
+        Op::Trans,
+        Op::Tr,
+        Op::Kron,
+        Op::Diag,
+        Op::DiagV,
+        Op::Vec,
+        Op::Unvec,
+        Op::Sum,
     ];
     for form in [Op::Lin, Op::JacV] {
         let heads: Vec<Op> = rules
@@ -90,7 +117,12 @@ fn the_directed_passes_know_every_operator() {
             .filter_map(head_under)
             .collect();
         for op in linear {
-            assert!(heads.contains(&op), "no {} collect rule for `{}`", form.name(), op.name());
+            assert!(
+                heads.contains(&op),
+                "no {} collect rule for `{}`",
+                form.name(),
+                op.name()
+            );
         }
     }
 }
@@ -108,7 +140,11 @@ fn the_audit_refuses_deliberately_unsound_rules() {
 
 #[test]
 fn a_malformed_rule_file_is_reported_line_by_line() {
-    let errors = RuleSet::from_dir(Path::new("tests/fixtures/malformed")).expect_err("the fixture is broken");
-    let text: Vec<String> = errors.iter().map(|e| e.to_string().replace('\\', "/")).collect();
+    let errors = RuleSet::from_dir(Path::new("tests/fixtures/malformed"))
+        .expect_err("the fixture is broken");
+    let text: Vec<String> = errors
+        .iter()
+        .map(|e| e.to_string().replace('\\', "/"))
+        .collect();
     insta::assert_snapshot!("malformed_rules", text.join("\n"));
 }

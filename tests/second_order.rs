@@ -24,7 +24,11 @@ fn derive(case: &Case, order: u8, convention: Convention, layout: Layout) -> Vec
 /// The block a case names: the pair for a mixed block, the diagonal one otherwise.
 fn block<'a>(case: &Case, reports: &'a [DerivationReport]) -> &'a DerivationReport {
     let wrt: Vec<String> = case.wrt.split(',').map(|s| s.trim().to_string()).collect();
-    let want = if wrt.len() == 2 { wrt } else { vec![wrt[0].clone(), wrt[0].clone()] };
+    let want = if wrt.len() == 2 {
+        wrt
+    } else {
+        vec![wrt[0].clone(), wrt[0].clone()]
+    };
     reports
         .iter()
         .find(|r| r.wrt == want)
@@ -41,25 +45,36 @@ fn hessians_of_the_catalog() {
             let reports = derive(case, 2, Convention::None, layout);
             for r in &reports {
                 let c = r.check.as_ref().expect("checked");
-                assert!(c.ok, "{} {:?} ({layout:?}): {} ({:e})", case.id, r.wrt, r.derivative, c.max_rel_err);
+                assert!(
+                    c.ok,
+                    "{} {:?} ({layout:?}): {} ({:e})",
+                    case.id, r.wrt, r.derivative, c.max_rel_err
+                );
                 assert_eq!(r.order, 2);
                 assert_eq!(r.stats.ill_shaped, 0);
                 // The block reads back with its shape.
                 let read = matcalc::read_exprs(&[&r.text()], &r.decls, &[Some(shape_of(r))])
-                    .unwrap_or_else(|e| panic!("{}: `{}` does not read back: {e}", case.id, r.text()));
+                    .unwrap_or_else(|e| {
+                        panic!("{}: `{}` does not read back: {e}", case.id, r.text())
+                    });
                 assert_eq!(read.typed[0].shape, shape_of(r), "{}", case.id);
             }
             if layout == Layout::Numerator {
                 let r = block(case, &reports);
                 let shape = Some(shape_of(r));
-                let ok = operations(&r.derivative, &r.decls, shape) <= operations(&case.expected, &case.decls, shape) + 2;
+                let ok = operations(&r.derivative, &r.decls, shape)
+                    <= operations(&case.expected, &case.decls, shape) + 2;
                 simple += usize::from(ok);
                 let mark = if ok { "" } else { "  [not textbook-simple]" };
                 table.push_str(&format!("{:<26} {}{mark}\n", case.id, r.text()));
             }
         }
     }
-    assert!(simple * 100 >= cases.len() * 80, "{simple}/{} textbook-simple", cases.len());
+    assert!(
+        simple * 100 >= cases.len() * 80,
+        "{simple}/{} textbook-simple",
+        cases.len()
+    );
     insta::assert_snapshot!("hessians", table);
 }
 
@@ -74,7 +89,11 @@ fn symmetric_variables_under_both_conventions() {
         ] {
             let r = derive(&case, 1, conv, Layout::Numerator).remove(0);
             let c = r.check.as_ref().expect("checked");
-            assert!(c.ok, "{} ({conv:?}): {} ({:e})", case.id, r.derivative, c.max_rel_err);
+            assert!(
+                c.ok,
+                "{} ({conv:?}): {} ({:e})",
+                case.id, r.derivative, c.max_rel_err
+            );
             assert_eq!(r.convention.as_deref(), Some(conv.name()), "{}", case.id);
             let read = matcalc::read_exprs(&[&r.text()], &r.decls, &[Some(shape_of(&r))])
                 .unwrap_or_else(|e| panic!("{}: `{}` does not read back: {e}", case.id, r.text()));
@@ -88,14 +107,26 @@ fn symmetric_variables_under_both_conventions() {
     insta::assert_snapshot!("symmetric", table);
 }
 
-fn one(expr: &str, decls: &str, wrt: &[&str], order: u8, conv: Convention) -> Vec<DerivationReport> {
+fn one(
+    expr: &str,
+    decls: &str,
+    wrt: &[&str],
+    order: u8,
+    conv: Convention,
+) -> Vec<DerivationReport> {
     let mut req = Request::new(expr, decls, wrt);
     req.order = order;
     req.check = true;
     req.options.symmetric = conv;
-    let reports = derive_request(&req, rules()).unwrap_or_else(|e| panic!("{expr}: {e}")).reports;
+    let reports = derive_request(&req, rules())
+        .unwrap_or_else(|e| panic!("{expr}: {e}"))
+        .reports;
     for r in &reports {
-        assert!(r.check.as_ref().is_some_and(|c| c.ok), "{expr}: {}", r.derivative);
+        assert!(
+            r.check.as_ref().is_some_and(|c| c.ok),
+            "{expr}: {}",
+            r.derivative
+        );
     }
     reports
 }
@@ -109,7 +140,10 @@ fn the_examples_of_the_issue() {
         h("sum(log(1 + exp(X*w))) - y'*X*w", "", &["w"]),
         "X'*diag(sigmoid(X*w) .* (1 - sigmoid(X*w)))*X"
     );
-    assert_eq!(h("logsumexp(x)", "", &["x"]), "diag(softmax(x)) - softmax(x)*softmax(x)'");
+    assert_eq!(
+        h("logsumexp(x)", "", &["x"]),
+        "diag(softmax(x)) - softmax(x)*softmax(x)'"
+    );
     assert_eq!(h("tr(X'*A*X)", "", &["X"]), "kron(I, A + A')");
     assert!(h("logdet(X)", "", &["X"]).contains("kron"));
     // Mixed blocks, u before v in the order given; a block with nothing in it is zero.
@@ -128,9 +162,19 @@ fn the_examples_of_the_issue() {
     assert_eq!(sym[0].convention.as_deref(), Some("sym"));
     let entries = one(gauss, "S: symmetric(n)", &["S"], 1, Convention::Entries);
     assert_eq!(entries[0].convention.as_deref(), Some("entries"));
-    assert_eq!(one("logdet(S)", "S: symmetric(n)", &["S"], 1, Convention::Sym)[0].text(), "inv(S)");
     assert_eq!(
-        one("logdet(S)", "S: symmetric(n)", &["S"], 1, Convention::Entries)[0].text(),
+        one("logdet(S)", "S: symmetric(n)", &["S"], 1, Convention::Sym)[0].text(),
+        "inv(S)"
+    );
+    assert_eq!(
+        one(
+            "logdet(S)",
+            "S: symmetric(n)",
+            &["S"],
+            1,
+            Convention::Entries
+        )[0]
+        .text(),
         "2*inv(S) - diag(diag(inv(S)))"
     );
 }

@@ -3,7 +3,10 @@
 //! directional derivatives along a random direction of the variable), and the text
 //! is pinned by a snapshot.
 
-use matcalc::{derive, eval, node_text, random_point, read_expr, rel_err, steps_report, DeriveOptions, RuleSet, Symbol};
+use matcalc::{
+    derive, eval, node_text, random_point, read_expr, rel_err, steps_report, DeriveOptions,
+    RuleSet, Symbol,
+};
 
 const EXAMPLES: &[(&str, &str, &str, &str)] = &[
     ("xtx", "x'*x", "x", "x: vector(n)"),

@@ -9,8 +9,8 @@ mod common;
 
 use common::{read_cases, Case, CATALOG, EXTENDED};
 use matcalc::{
-    derivative_shape, eval, random_point, read_exprs, rel_err, to_latex, to_numpy, to_text, Checked, Env, Mat, Point,
-    Shape, Symbol, TextOptions, Dim, VarInfo, VarKind,
+    derivative_shape, eval, random_point, read_exprs, rel_err, to_latex, to_numpy, to_text,
+    Checked, Dim, Env, Mat, Point, Shape, Symbol, TextOptions, VarInfo, VarKind,
 };
 
 /// How far a read-back value may be from the original's (both are evaluated the same way).
@@ -20,9 +20,17 @@ const SEEDS: u64 = 3;
 /// The derivative's shape (numerator layout): from the expression's shape and the
 /// variable's.
 fn derivative_shape_of(case: &Case) -> Shape {
-    let c = read_exprs(&[&case.expr], &case.decls, &[None])
-        .unwrap_or_else(|e| panic!("{}: `{}` does not read:\n{}", case.id, case.expr, e.render()));
-    let x = c.env.shape(Symbol::from(case.wrt.as_str()))
+    let c = read_exprs(&[&case.expr], &case.decls, &[None]).unwrap_or_else(|e| {
+        panic!(
+            "{}: `{}` does not read:\n{}",
+            case.id,
+            case.expr,
+            e.render()
+        )
+    });
+    let x = c
+        .env
+        .shape(Symbol::from(case.wrt.as_str()))
         .unwrap_or_else(|| panic!("{}: no variable {}", case.id, case.wrt));
     derivative_shape(c.typed[0].shape, x)
 }
@@ -30,9 +38,16 @@ fn derivative_shape_of(case: &Case) -> Shape {
 /// The expression and its expected derivative, read together.
 fn read_case(case: &Case) -> (Checked, Shape) {
     let d = derivative_shape_of(case);
-    let c = read_exprs(&[&case.expr, &case.expected], &case.decls, &[None, Some(d)]).unwrap_or_else(|e| {
-        panic!("{}: `{}` and `{}` do not read together:\n{}", case.id, case.expr, case.expected, e.render())
-    });
+    let c = read_exprs(&[&case.expr, &case.expected], &case.decls, &[None, Some(d)])
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: `{}` and `{}` do not read together:\n{}",
+                case.id,
+                case.expr,
+                case.expected,
+                e.render()
+            )
+        });
     assert_eq!(c.typed[1].shape, d, "{}: the derivative's shape", case.id);
     (c, d)
 }
@@ -40,11 +55,22 @@ fn read_case(case: &Case) -> (Checked, Shape) {
 /// `env` with the sizes handed out in the opposite order by `random_point` (which
 /// sizes its symbols in order of first appearance): dummy vectors in front.
 fn sizes_reversed(env: &Env) -> Env {
-    let dims: Vec<String> = random_point(env, &[], 0, false).dims.keys().cloned().collect();
+    let dims: Vec<String> = random_point(env, &[], 0, false)
+        .dims
+        .keys()
+        .cloned()
+        .collect();
     let mut out = Env::default();
     for (i, d) in dims.iter().rev().enumerate() {
         let shape = Shape::new(Dim::new(d), Dim::one());
-        out.vars.insert(Symbol::from(format!("size_order_{i}")), VarInfo { kind: VarKind::Vector, shape, declared: false });
+        out.vars.insert(
+            Symbol::from(format!("size_order_{i}")),
+            VarInfo {
+                kind: VarKind::Vector,
+                shape,
+                declared: false,
+            },
+        );
     }
     out.vars.extend(env.vars.iter().map(|(k, v)| (*k, *v)));
     out
@@ -60,13 +86,23 @@ fn values(c: &Checked, seed: u64) -> Option<(Point, Vec<Mat>)> {
         .flat_map(|env| [false, true].map(|positive| random_point(env, &[], seed, positive)))
         .collect();
     points.into_iter().find_map(|p| {
-        let v = c.typed.iter().map(|t| eval(&t.expr, &p).ok()).collect::<Option<Vec<_>>>()?;
+        let v = c
+            .typed
+            .iter()
+            .map(|t| eval(&t.expr, &p).ok())
+            .collect::<Option<Vec<_>>>()?;
         Some((p, v))
     })
 }
 
 /// What went wrong reading back the print of one case, if anything.
-fn check_reads_back(case: &Case, c: &Checked, d: Shape, share: bool, root_known: bool) -> Result<(), String> {
+fn check_reads_back(
+    case: &Case,
+    c: &Checked,
+    d: Shape,
+    share: bool,
+    root_known: bool,
+) -> Result<(), String> {
     let roots = [None, if root_known { Some(d) } else { None }];
     let texts: Vec<String> = c
         .typed
@@ -76,22 +112,46 @@ fn check_reads_back(case: &Case, c: &Checked, d: Shape, share: bool, root_known:
         .collect();
     let srcs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let how = format!("share: {share}, root known: {root_known}");
-    let again = read_exprs(&srcs, &case.decls, &roots)
-        .map_err(|e| format!("{}: the print {texts:?} ({how}) does not read back:\n{}", case.id, e.render()))?;
+    let again = read_exprs(&srcs, &case.decls, &roots).map_err(|e| {
+        format!(
+            "{}: the print {texts:?} ({how}) does not read back:\n{}",
+            case.id,
+            e.render()
+        )
+    })?;
     for (i, (a, t)) in again.typed.iter().zip(&c.typed).enumerate() {
         if a.shape != t.shape {
-            return Err(format!("{}: `{}` ({how}) reads back as {}, not {}", case.id, texts[i], a.shape, t.shape));
+            return Err(format!(
+                "{}: `{}` ({how}) reads back as {}, not {}",
+                case.id, texts[i], a.shape, t.shape
+            ));
         }
     }
-    let names = |e: &Env| e.vars.iter().map(|(n, v)| (*n, v.kind, v.shape)).collect::<Vec<_>>();
+    let names = |e: &Env| {
+        e.vars
+            .iter()
+            .map(|(n, v)| (*n, v.kind, v.shape))
+            .collect::<Vec<_>>()
+    };
     if names(&again.env) != names(&c.env) {
-        return Err(format!("{}: the print {texts:?} ({how}) reads back with other names: {}", case.id, again.env.decls_text()));
+        return Err(format!(
+            "{}: the print {texts:?} ({how}) reads back with other names: {}",
+            case.id,
+            again.env.decls_text()
+        ));
     }
     for seed in 0..SEEDS {
         // The read-back names are the original's, so both evaluate at one point.
-        let Some((p, want)) = values(c, seed) else { continue };
+        let Some((p, want)) = values(c, seed) else {
+            continue;
+        };
         for (i, (a, w)) in again.typed.iter().zip(&want).enumerate() {
-            let got = eval(&a.expr, &p).map_err(|e| format!("{}: `{}` ({how}) does not evaluate: {e:?}", case.id, texts[i]))?;
+            let got = eval(&a.expr, &p).map_err(|e| {
+                format!(
+                    "{}: `{}` ({how}) does not evaluate: {e:?}",
+                    case.id, texts[i]
+                )
+            })?;
             let err = rel_err(&got, w);
             if err > TOLERANCE {
                 return Err(format!(
@@ -114,7 +174,11 @@ fn round_trips(cases: &[Case]) -> Vec<String> {
         let (c, d) = read_case(case);
         if !(0..SEEDS).all(|s| values(&c, s).is_some()) {
             let p = random_point(&c.env, &[], 0, false);
-            let why: Vec<String> = c.typed.iter().map(|t| format!("{:?}", eval(&t.expr, &p).err())).collect();
+            let why: Vec<String> = c
+                .typed
+                .iter()
+                .map(|t| format!("{:?}", eval(&t.expr, &p).err()))
+                .collect();
             unevaluated.push(format!("{} ({})", case.id, why.join(", ")));
         }
         for share in [false, true] {
@@ -127,7 +191,11 @@ fn round_trips(cases: &[Case]) -> Vec<String> {
     }
     // Every case is compared by value at every seed, not just by shape.
     if !unevaluated.is_empty() {
-        failures.push(format!("{} cases do not evaluate at some random point: {}", unevaluated.len(), unevaluated.join("; ")));
+        failures.push(format!(
+            "{} cases do not evaluate at some random point: {}",
+            unevaluated.len(),
+            unevaluated.join("; ")
+        ));
     }
     failures
 }
@@ -137,7 +205,12 @@ fn the_41_reference_cases_read_and_print_back() {
     let cases = read_cases(CATALOG);
     assert_eq!(cases.len(), 41);
     let failures = round_trips(&cases);
-    assert!(failures.is_empty(), "{} failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -145,7 +218,12 @@ fn the_124_extended_cases_read_and_print_back() {
     let cases = read_cases(EXTENDED);
     assert_eq!(cases.len(), 124);
     let failures = round_trips(&cases);
-    assert!(failures.is_empty(), "{} failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 /// The printed forms of one expression, as table lines.
@@ -179,12 +257,19 @@ fn the_41_printed_forms_are_pinned() {
     let mut table = String::new();
     for case in &cases {
         let (c, d) = read_case(case);
-        table.push_str(&format!("{} ({}, by {})\n  decls: {}\n", case.id, case.kind, case.wrt, case.decls));
+        table.push_str(&format!(
+            "{} ({}, by {})\n  decls: {}\n",
+            case.id, case.kind, case.wrt, case.decls
+        ));
         table.push_str(&forms("expr", &case.expr, &c, 0, None));
         table.push_str(&forms("expected", &case.expected, &c, 1, Some(d)));
         // NumPy text of a well-formed expression is always produced for these.
         for t in &c.typed {
-            assert!(to_numpy(&t.expr, &c.env, false).is_ok(), "{}: no NumPy form", case.id);
+            assert!(
+                to_numpy(&t.expr, &c.env, false).is_ok(),
+                "{}: no NumPy form",
+                case.id
+            );
         }
         table.push('\n');
     }

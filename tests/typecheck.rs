@@ -11,7 +11,12 @@ use matcalc::{eval, random_point, read_expr, read_exprs, rel_err, Checked, Env, 
 const SHAPES: &[(&str, &str, &str, &str)] = &[
     // Declared names, products, transposes.
     ("x'*A*x", "A: matrix(n,n); x: vector(n)", "1×1", ""),
-    ("A*x + b", "", "m×1", "A: matrix(m,n); x: vector(n); b: vector(m)"),
+    (
+        "A*x + b",
+        "",
+        "m×1",
+        "A: matrix(m,n); x: vector(n); b: vector(m)",
+    ),
     ("A*B", "", "n×p", "A: matrix(n,m); B: matrix(m,p)"),
     ("(A*B)'", "A: matrix(m,n)", "p×m", "B: matrix(n,p)"),
     ("X'", "", "m×n", "X: matrix(n,m)"),
@@ -20,12 +25,32 @@ const SHAPES: &[(&str, &str, &str, &str)] = &[
     ("x'*y", "x: vector(n)", "1×1", "y: vector(n)"),
     ("X*s", "X: matrix(m,n)", "m×1", "s: vector(n)"),
     ("x'*x*y", "", "m×1", "x: vector(n); y: vector(m)"),
-    ("a'*b*c", "", "m×1", "a: vector(n); b: vector(n); c: vector(m)"),
-    ("u*v'*w", "", "n×1", "u: vector(n); v: vector(m); w: vector(m)"),
+    (
+        "a'*b*c",
+        "",
+        "m×1",
+        "a: vector(n); b: vector(n); c: vector(m)",
+    ),
+    (
+        "u*v'*w",
+        "",
+        "n×1",
+        "u: vector(n); v: vector(m); w: vector(m)",
+    ),
     ("norm2(x)*y", "", "m×1", "x: vector(n); y: vector(m)"),
-    ("S*x", "S: symmetric(n)", "n×1", "S: symmetric(n); x: vector(n)"),
+    (
+        "S*x",
+        "S: symmetric(n)",
+        "n×1",
+        "S: symmetric(n); x: vector(n)",
+    ),
     ("p'*log(p)", "p: simplex(n)", "1×1", "p: simplex(n)"),
-    ("y'*log(softmax(W*x))", "y: simplex(k)", "1×1", "W: matrix(k,n); x: vector(n)"),
+    (
+        "y'*log(softmax(W*x))",
+        "y: simplex(k)",
+        "1×1",
+        "W: matrix(k,n); x: vector(n)",
+    ),
     ("x - -0", "x: vector(n)", "n×1", ""),
     ("x' '", "x: vector(n)", "n×1", ""),
     ("_x + x_1", "", "n×1", "_x: vector(n); x_1: vector(n)"),
@@ -36,12 +61,42 @@ const SHAPES: &[(&str, &str, &str, &str)] = &[
     ("kron(x, y)", "x: vector(2); y: vector(3)", "6×1", ""),
     ("kron(I(2), X)", "X: matrix(n,n)", "2*n×2*n", ""),
     // Product sizes.
-    ("x'*kron(A, B)*y", "x: vector(m*p); y: vector(n*q); A: matrix(m,n); B: matrix(p,q)", "1×1", ""),
-    ("x'*kron(A, B)*y", "x: vector(m*p); y: vector(n*q); A: matrix(m,n)", "1×1", "B: matrix(p,q)"),
-    ("x'*kron(A, B)*y", "A: matrix(m,n); B: matrix(p,q)", "1×1", "x: vector(m*p); y: vector(n*q)"),
-    ("kron(A, B)", "A: matrix(m,n); B: matrix(p,q)", "m*p×n*q", ""),
-    ("kron(A, B)*x", "A: matrix(m,n); B: matrix(p,q)", "m*p×1", "x: vector(n*q)"),
-    ("kron(x, y) + z", "", "m*n×1", "x: vector(n); y: vector(m); z: vector(m*n)"),
+    (
+        "x'*kron(A, B)*y",
+        "x: vector(m*p); y: vector(n*q); A: matrix(m,n); B: matrix(p,q)",
+        "1×1",
+        "",
+    ),
+    (
+        "x'*kron(A, B)*y",
+        "x: vector(m*p); y: vector(n*q); A: matrix(m,n)",
+        "1×1",
+        "B: matrix(p,q)",
+    ),
+    (
+        "x'*kron(A, B)*y",
+        "A: matrix(m,n); B: matrix(p,q)",
+        "1×1",
+        "x: vector(m*p); y: vector(n*q)",
+    ),
+    (
+        "kron(A, B)",
+        "A: matrix(m,n); B: matrix(p,q)",
+        "m*p×n*q",
+        "",
+    ),
+    (
+        "kron(A, B)*x",
+        "A: matrix(m,n); B: matrix(p,q)",
+        "m*p×1",
+        "x: vector(n*q)",
+    ),
+    (
+        "kron(x, y) + z",
+        "",
+        "m*n×1",
+        "x: vector(n); y: vector(m); z: vector(m*n)",
+    ),
     ("vec(X) + x", "", "m*n×1", "X: matrix(n,m); x: vector(m*n)"),
     ("vec(A)'*x", "A: matrix(m,n)", "1×1", "x: vector(m*n)"),
     ("vec(A) + vec(A')", "", "m*n×1", "A: matrix(n,m)"),
@@ -69,8 +124,18 @@ const SHAPES: &[(&str, &str, &str, &str)] = &[
     ("s .* X", "s: scalar", "n×m", "X: matrix(n,m)"),
     ("X ./ s", "s: scalar", "n×m", "X: matrix(n,m)"),
     ("X / s", "s: scalar", "n×m", "X: matrix(n,m)"),
-    ("x'*y .* z", "", "m×1", "x: vector(n); y: vector(n); z: vector(m)"),
-    ("sum(log(1 + exp(-y .* (X*w))))", "", "1×1", "y: vector(n); X: matrix(n,m); w: vector(m)"),
+    (
+        "x'*y .* z",
+        "",
+        "m×1",
+        "x: vector(n); y: vector(n); z: vector(m)",
+    ),
+    (
+        "sum(log(1 + exp(-y .* (X*w))))",
+        "",
+        "1×1",
+        "y: vector(n); X: matrix(n,m); w: vector(m)",
+    ),
     // Shaped constants, sizes inferred or given.
     ("I*x", "", "n×1", "x: vector(n)"),
     ("eye*x", "", "n×1", "x: vector(n)"),
@@ -107,7 +172,12 @@ const SHAPES: &[(&str, &str, &str, &str)] = &[
     ("softplus(X)", "", "n×m", "X: matrix(n,m)"),
     ("relu(x) .* step(x)", "", "n×1", "x: vector(n)"),
     ("abs(x) .* sign(x)", "", "n×1", "x: vector(n)"),
-    ("tan(x) + arcsin(x) + arccos(x) + arctan(x)", "", "n×1", "x: vector(n)"),
+    (
+        "tan(x) + arcsin(x) + arccos(x) + arctan(x)",
+        "",
+        "n×1",
+        "x: vector(n)",
+    ),
     ("norm1(X)", "", "1×1", "X: matrix(n,m)"),
     ("norm2(X)", "", "1×1", "X: matrix(n,m)"),
     ("norm2(s)", "s: scalar", "1×1", ""),
@@ -118,12 +188,27 @@ const SHAPES: &[(&str, &str, &str, &str)] = &[
     ("sign(x)'*x", "", "1×1", "x: vector(n)"),
     ("x'*softmax(x)", "", "1×1", "x: vector(n)"),
     // `where` definitions: shapes flow through them, each may use the ones before.
-    ("h'*h where h = A*x", "", "1×1", "A: matrix(n,m); x: vector(m)"),
-    ("h2 where h1 = sigmoid(W1*x); h2 = sigmoid(W2*h1)", "x: vector(n)", "p×1", "W1: matrix(m,n); W2: matrix(p,m)"),
+    (
+        "h'*h where h = A*x",
+        "",
+        "1×1",
+        "A: matrix(n,m); x: vector(m)",
+    ),
+    (
+        "h2 where h1 = sigmoid(W1*x); h2 = sigmoid(W2*h1)",
+        "x: vector(n)",
+        "p×1",
+        "W1: matrix(m,n); W2: matrix(p,m)",
+    ),
     ("h + h where h = exp(x'*x)", "", "1×1", "x: vector(n)"),
     ("h where h = x;", "x: vector(n)", "n×1", ""),
     ("y where y = x", "x: vector(n)", "n×1", ""),
-    ("g'*g where h = A*x; g = h + b", "A: matrix(m,n)", "1×1", "x: vector(n); b: vector(m)"),
+    (
+        "g'*g where h = A*x; g = h + b",
+        "A: matrix(m,n)",
+        "1×1",
+        "x: vector(n); b: vector(m)",
+    ),
 ];
 
 /// The documentation examples of matrixcalculus.org: each reads with no declarations.
@@ -155,7 +240,8 @@ const MATRIXCALCULUS_ORG: &[(&str, &str)] = &[
 ];
 
 fn read(expr: &str, decls: &str) -> Checked {
-    read_exprs(&[expr], decls, &[None]).unwrap_or_else(|e| panic!("`{expr}` under `{decls}` does not read:\n{}", e.render()))
+    read_exprs(&[expr], decls, &[None])
+        .unwrap_or_else(|e| panic!("`{expr}` under `{decls}` does not read:\n{}", e.render()))
 }
 
 /// The names `want` lists (`a: kind(sizes); …`) have exactly those declarations in `env`.
@@ -164,7 +250,10 @@ fn inferred(env: &Env, want: &str) -> Result<(), String> {
     let have: Vec<&str> = have.split("; ").collect();
     for w in want.split(';').map(str::trim).filter(|w| !w.is_empty()) {
         if !have.contains(&w) {
-            return Err(format!("`{w}` not inferred (the names are `{}`)", have.join("; ")));
+            return Err(format!(
+                "`{w}` not inferred (the names are `{}`)",
+                have.join("; ")
+            ));
         }
     }
     Ok(())
@@ -177,13 +266,18 @@ fn shapes_are_inferred() {
         let c = match read_exprs(&[expr], decls, &[None]) {
             Ok(c) => c,
             Err(e) => {
-                failures.push(format!("`{expr}` under `{decls}` does not read:\n{}", e.render()));
+                failures.push(format!(
+                    "`{expr}` under `{decls}` does not read:\n{}",
+                    e.render()
+                ));
                 continue;
             }
         };
         let got = c.typed[0].shape.to_string();
         if got != shape {
-            failures.push(format!("`{expr}` under `{decls}`: shape {got}, wanted {shape}"));
+            failures.push(format!(
+                "`{expr}` under `{decls}`: shape {got}, wanted {shape}"
+            ));
         }
         if let Err(e) = inferred(&c.env, names) {
             failures.push(format!("`{expr}` under `{decls}`: {e}"));
@@ -191,16 +285,30 @@ fn shapes_are_inferred() {
         // What the reader inferred, declared, reads the same.
         let again = read(expr, &c.env.decls_text());
         if again.typed[0].shape != c.typed[0].shape || !same_names(&again.env, &c.env) {
-            failures.push(format!("`{expr}`: reads differently under its printed declarations `{}`", c.env.decls_text()));
+            failures.push(format!(
+                "`{expr}`: reads differently under its printed declarations `{}`",
+                c.env.decls_text()
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} rows fail:\n\n{}", failures.len(), SHAPES.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows fail:\n\n{}",
+        failures.len(),
+        SHAPES.len(),
+        failures.join("\n\n")
+    );
     assert!(SHAPES.len() >= 100);
 }
 
 /// The same names with the same kinds and shapes, in the same order.
 fn same_names(a: &Env, b: &Env) -> bool {
-    let list = |e: &Env| e.vars.iter().map(|(n, v)| (*n, v.kind, v.shape)).collect::<Vec<_>>();
+    let list = |e: &Env| {
+        e.vars
+            .iter()
+            .map(|(n, v)| (*n, v.kind, v.shape))
+            .collect::<Vec<_>>()
+    };
     list(a) == list(b)
 }
 
@@ -235,7 +343,11 @@ fn a_power_of_names_needs_them_declared_scalars() {
     // the declaration that reads it as meant.
     let e = read_expr("a^b", "").expect_err("a^b of undeclared names is refused");
     assert_eq!(e.exit_code(), 2);
-    assert!(e.render().contains("a: scalar; b: scalar"), "{}", e.render());
+    assert!(
+        e.render().contains("a: scalar; b: scalar"),
+        "{}",
+        e.render()
+    );
     let c = read("a^b", "a: scalar; b: scalar");
     assert!(c.typed[0].shape.is_scalar());
     // One declared is not enough: `b` would have to be a scalar.
@@ -246,13 +358,19 @@ fn a_power_of_names_needs_them_declared_scalars() {
 fn agree(a: &str, b: &str, decls: &str) {
     let c = read_exprs(&[a, b], decls, &[None, None])
         .unwrap_or_else(|e| panic!("`{a}` and `{b}` do not read together:\n{}", e.render()));
-    assert_eq!(c.typed[0].shape, c.typed[1].shape, "`{a}` and `{b}`: shapes");
+    assert_eq!(
+        c.typed[0].shape, c.typed[1].shape,
+        "`{a}` and `{b}`: shapes"
+    );
     for seed in 0..4 {
         let p = random_point(&c.env, &[], seed, false);
         let va = eval(&c.typed[0].expr, &p).unwrap_or_else(|e| panic!("`{a}`: {e:?}"));
         let vb = eval(&c.typed[1].expr, &p).unwrap_or_else(|e| panic!("`{b}`: {e:?}"));
         let err = rel_err(&va, &vb);
-        assert!(err < 1e-12, "`{a}` and `{b}` differ by {err:e} at seed {seed}");
+        assert!(
+            err < 1e-12,
+            "`{a}` and `{b}` differ by {err:e} at seed {seed}"
+        );
     }
 }
 
@@ -260,7 +378,11 @@ fn agree(a: &str, b: &str, decls: &str) {
 fn broadcasting_is_the_explicit_fill() {
     // The tutorial's logistic loss: `1 + v` reads with `y` and `X*w` of one length,
     // and equals the `vector(1)` spelling.
-    agree("sum(log(1 + exp(-y .* (X*w))))", "sum(log(exp(-y.*(X*w)) + vector(1)))", "");
+    agree(
+        "sum(log(1 + exp(-y .* (X*w))))",
+        "sum(log(exp(-y.*(X*w)) + vector(1)))",
+        "",
+    );
     let c = read("sum(log(1 + exp(-y .* (X*w))))", "");
     inferred(&c.env, "y: vector(n); X: matrix(n,m); w: vector(m)").unwrap();
 
@@ -286,7 +408,10 @@ fn unvec_undoes_vec() {
 
 /// Nodes of each kind: the `where` form is a DAG, each definition one node.
 fn count(expr: &RecExpr<Math>, what: &str) -> usize {
-    expr.as_ref().iter().filter(|n| n.to_string() == what).count()
+    expr.as_ref()
+        .iter()
+        .filter(|n| n.to_string() == what)
+        .count()
 }
 
 #[test]
@@ -310,7 +435,11 @@ fn where_definitions_are_shared_and_not_names() {
     let c = read(chain, "x: vector(n)");
     inferred(&c.env, "x: vector(n); W1: matrix(m,n); W2: matrix(p,m)").unwrap();
     assert!(!c.env.vars.keys().any(|n| n.as_str().starts_with('h')));
-    agree(chain, "sigmoid(W2*sigmoid(W1*x))'*sigmoid(W2*sigmoid(W1*x))", "x: vector(n)");
+    agree(
+        chain,
+        "sigmoid(W2*sigmoid(W1*x))'*sigmoid(W2*sigmoid(W1*x))",
+        "x: vector(n)",
+    );
     // A definition's shape is known where it is used.
     agree("h .* h where h = x - 1", "(x - 1).^2", "");
     agree("g where h = A*x; g = h'*h + 1", "(A*x)'*(A*x) + 1", "");
@@ -321,15 +450,35 @@ fn declared_but_unused_names_are_warnings() {
     let c = read("x", "x: vector(n); y: scalar");
     assert_eq!(c.warnings, ["`y` is declared but not used"]);
     let c = read("x", "x: vector(n); A: matrix(n,n); s: scalar");
-    assert_eq!(c.warnings, ["`A` is declared but not used", "`s` is declared but not used"]);
+    assert_eq!(
+        c.warnings,
+        [
+            "`A` is declared but not used",
+            "`s` is declared but not used"
+        ]
+    );
     // Used ones, undeclared ones and names used in a definition are no warning.
-    assert!(read("x'*A*x", "A: matrix(n,n); x: vector(n)").warnings.is_empty());
+    assert!(read("x'*A*x", "A: matrix(n,n); x: vector(n)")
+        .warnings
+        .is_empty());
     assert!(read("x'*A*x", "").warnings.is_empty());
-    assert!(read("h'*h where h = A*x", "A: matrix(m,n)").warnings.is_empty());
+    assert!(read("h'*h where h = A*x", "A: matrix(m,n)")
+        .warnings
+        .is_empty());
     // A name that only the second expression uses is used.
-    let c = read_exprs(&["x'*x", "2*y'"], "x: vector(n); y: vector(n)", &[None, None]).unwrap();
+    let c = read_exprs(
+        &["x'*x", "2*y'"],
+        "x: vector(n); y: vector(n)",
+        &[None, None],
+    )
+    .unwrap();
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
-    let c = read_exprs(&["x'*x", "2*x'"], "x: vector(n); y: vector(n)", &[None, None]).unwrap();
+    let c = read_exprs(
+        &["x'*x", "2*x'"],
+        "x: vector(n); y: vector(n)",
+        &[None, None],
+    )
+    .unwrap();
     assert_eq!(c.warnings, ["`y` is declared but not used"]);
     // A warning is not an error: the expression is typed.
     let c = read("s*x", "s: scalar; t: scalar");

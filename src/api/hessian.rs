@@ -10,17 +10,17 @@ use std::time::Instant;
 use egg::{Id, RecExpr, Symbol};
 
 use super::Request;
-use crate::engine::derive::{derive, Convention, DeriveOptions, DeriveStats, Derivation, Layout};
-use crate::engine::saturate::RunStats;
+use crate::engine::derive::{derive, Convention, Derivation, DeriveOptions, DeriveStats, Layout};
 use crate::engine::normal::appearance;
+use crate::engine::saturate::RunStats;
 use crate::engine::simplify::present;
-use crate::kind::Kind;
-use crate::rules::Phase;
 use crate::env::Env;
 use crate::error::Error;
+use crate::kind::Kind;
 use crate::lang::{shapes_of, Math, Op};
 use crate::numeric::{check_hessian, CHECK_POINTS, CHECK_SEED};
 use crate::report::{shape_pair, DerivationReport};
+use crate::rules::Phase;
 use crate::rules::RuleSet;
 use crate::shape::Shape;
 use crate::typecheck::Typed;
@@ -61,7 +61,12 @@ pub fn hessian_reports(
                 symmetric: Convention::None,
                 ..req.options.clone()
             };
-            if !g.expr.as_ref().iter().any(|n| matches!(n, Math::Sym(s) if s == v)) {
+            if !g
+                .expr
+                .as_ref()
+                .iter()
+                .any(|n| matches!(n, Math::Sym(s) if s == v))
+            {
                 out.push(zero_block(req, env, rules, f, *u, *v, &g, block_started)?);
                 continue;
             }
@@ -80,15 +85,35 @@ pub fn hessian_reports(
             }
             d.differential = second_differential(&d.numerator, *u, *v);
             let ms = started.elapsed().as_secs_f64() * 1000.0;
-            let mut r = DerivationReport::new(&req.expr, &d, env, &env.decls_text(), rules, req.options.layout, ms);
+            let mut r = DerivationReport::new(
+                &req.expr,
+                &d,
+                env,
+                &env.decls_text(),
+                rules,
+                req.options.layout,
+                ms,
+            );
             r.order = 2;
             r.wrt = vec![u.to_string(), v.to_string()];
-            r.kind = format!("hessian-{}", d.kind.to_string().split("-by-").last().unwrap_or("?"));
+            r.kind = format!(
+                "hessian-{}",
+                d.kind.to_string().split("-by-").last().unwrap_or("?")
+            );
             r.shape = shape_pair(d.shape);
             r.stats.ms = (block_started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
             if req.check {
-                let report = check_hessian(&f.expr, &d.derivative, env, *u, *v, req.options.layout == Layout::Denominator, CHECK_POINTS, CHECK_SEED)
-                    .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
+                let report = check_hessian(
+                    &f.expr,
+                    &d.derivative,
+                    env,
+                    *u,
+                    *v,
+                    req.options.layout == Layout::Denominator,
+                    CHECK_POINTS,
+                    CHECK_SEED,
+                )
+                .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
                 r.check = Some(report.into());
             }
             out.push(r);
@@ -101,7 +126,14 @@ pub fn hessian_reports(
 fn simplest(g: &Typed, env: &Env, rules: &RuleSet, opts: &DeriveOptions) -> Result<Typed, Error> {
     let simplify = rules.rewrites(Phase::Simplify, &opts.without);
     let tidy = rules.tidy_rewrites(Phase::Simplify, &opts.without);
-    let p = present(std::slice::from_ref(&g.expr), env, &appearance(&[&g.expr]), &tidy, &simplify, &opts.limits);
+    let p = present(
+        std::slice::from_ref(&g.expr),
+        env,
+        &appearance(&[&g.expr]),
+        &tidy,
+        &simplify,
+        &opts.limits,
+    );
     Ok(Typed {
         expr: p.exprs.into_iter().next().unwrap_or_else(|| g.expr.clone()),
         shape: g.shape,
@@ -146,13 +178,33 @@ fn zero_block(
         convention: None,
     };
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let mut r = DerivationReport::new(&req.expr, &d, env, &env.decls_text(), rules, req.options.layout, ms);
+    let mut r = DerivationReport::new(
+        &req.expr,
+        &d,
+        env,
+        &env.decls_text(),
+        rules,
+        req.options.layout,
+        ms,
+    );
     r.order = 2;
     r.wrt = vec![u.to_string(), v.to_string()];
-    r.kind = format!("hessian-{}", d.kind.to_string().split("-by-").last().unwrap_or("?"));
+    r.kind = format!(
+        "hessian-{}",
+        d.kind.to_string().split("-by-").last().unwrap_or("?")
+    );
     if req.check {
-        let report = check_hessian(&f.expr, &zero, env, u, v, req.options.layout == Layout::Denominator, CHECK_POINTS, CHECK_SEED)
-            .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
+        let report = check_hessian(
+            &f.expr,
+            &zero,
+            env,
+            u,
+            v,
+            req.options.layout == Layout::Denominator,
+            CHECK_POINTS,
+            CHECK_SEED,
+        )
+        .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
         r.check = Some(report.into());
     }
     Ok(r)

@@ -57,14 +57,20 @@ pub struct Answer {
 /// Reads, derives, and (if asked) checks.
 pub fn derive_request(req: &Request, rules: &RuleSet) -> Result<Answer, Error> {
     let started = Instant::now();
-    rules.check_names(&req.options.without).map_err(Error::plain)?;
+    rules
+        .check_names(&req.options.without)
+        .map_err(Error::plain)?;
     let checked = read_exprs(&[&req.expr], &req.decls, &[])?;
     let (f, env) = (checked.typed[0].clone(), checked.env);
     let wrt = variables(&req.wrt, &env)?;
     let reports = match req.order {
         1 => first_order(req, rules, &f, &env, &wrt, started)?,
         2 => hessian::hessian_reports(req, rules, &f, &env, &wrt, started)?,
-        k => return Err(Error::plain(format!("--order {k}: only 1 and 2 are supported"))),
+        k => {
+            return Err(Error::plain(format!(
+                "--order {k}: only 1 and 2 are supported"
+            )))
+        }
     };
     Ok(Answer {
         reports,
@@ -112,9 +118,15 @@ fn first_order(
         let mut r = DerivationReport::new(&req.expr, d, env, &decls, rules, req.options.layout, ms);
         if req.check {
             let report = match d.convention {
-                Some(c) if c != Convention::None => {
-                    check_symmetric(&f.expr, &d.numerator, env, d.wrt, c, CHECK_POINTS, CHECK_SEED)
-                }
+                Some(c) if c != Convention::None => check_symmetric(
+                    &f.expr,
+                    &d.numerator,
+                    env,
+                    d.wrt,
+                    c,
+                    CHECK_POINTS,
+                    CHECK_SEED,
+                ),
                 _ => check_derivative(&f.expr, &d.numerator, env, d.wrt, CHECK_POINTS, CHECK_SEED),
             };
             let report =
@@ -136,6 +148,18 @@ pub fn equiv_request(
 ) -> Result<crate::report::EquivReport, Error> {
     rules.check_names(&opts.without).map_err(Error::plain)?;
     let checked = read_exprs(&[left, right], decls, &[])?;
-    let e = crate::engine::equiv::equiv(&checked.typed[0], &checked.typed[1], &checked.env, rules, opts)?;
-    Ok(crate::report::EquivReport::new(left, right, &e, &checked.env, rules))
+    let e = crate::engine::equiv::equiv(
+        &checked.typed[0],
+        &checked.typed[1],
+        &checked.env,
+        rules,
+        opts,
+    )?;
+    Ok(crate::report::EquivReport::new(
+        left,
+        right,
+        &e,
+        &checked.env,
+        rules,
+    ))
 }

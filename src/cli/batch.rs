@@ -9,7 +9,9 @@ use rayon::prelude::*;
 
 use super::args::{BatchArgs, BatchFormat};
 use super::output::raw;
-use matcalc::{bad_line_row, read_catalog, run_case, summary, Error, Expected, Row, RunOptions, Status};
+use matcalc::{
+    bad_line_row, read_catalog, run_case, summary, Error, Expected, Row, RunOptions, Status,
+};
 
 pub fn run(a: &BatchArgs) -> Result<i32, Error> {
     let text = std::fs::read_to_string(&a.file)
@@ -23,7 +25,9 @@ pub fn run(a: &BatchArgs) -> Result<i32, Error> {
     let lines = read_catalog(&text);
 
     // Threads beyond the machine's cores only add overhead (and can fail to start).
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let jobs = a.jobs.unwrap_or(cores).clamp(1, cores);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -33,7 +37,9 @@ pub fn run(a: &BatchArgs) -> Result<i32, Error> {
 
     let progress = if std::io::stderr().is_terminal() {
         let pb = ProgressBar::new(lines.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {elapsed} {msg}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} cases, {elapsed} {msg}")
+        {
             pb.set_style(style);
         }
         pb
@@ -61,7 +67,10 @@ pub fn run(a: &BatchArgs) -> Result<i32, Error> {
     let out = match a.format {
         BatchFormat::Markdown => format!("{}\n{summary}\n", markdown(&rows)),
         BatchFormat::Latex => format!("{}% {summary}\n", latex(&rows)),
-        BatchFormat::Json => format!("{}\n", serde_json::to_string_pretty(&rows).unwrap_or_default()),
+        BatchFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rows).unwrap_or_default()
+        ),
         BatchFormat::Jsonl => rows
             .iter()
             .map(|r| format!("{}\n", serde_json::to_string(r).unwrap_or_default()))
@@ -96,7 +105,11 @@ fn md_code(s: &str) -> String {
         return String::new();
     }
     let fence = if s.contains('`') { "``" } else { "`" };
-    let pad = if s.starts_with('`') || s.ends_with('`') { " " } else { "" };
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{}{pad}{fence}", md_cell(s))
 }
 
@@ -109,11 +122,16 @@ fn markdown(rows: &[Row]) -> String {
             (None, _) if r.verdict.is_some() => {
                 let v = r.verdict.as_deref().unwrap_or("");
                 match r.verdict_right {
-                    Some(false) => format!("**{v}** (expected {})", r.expected.as_deref().unwrap_or("")),
+                    Some(false) => {
+                        format!("**{v}** (expected {})", r.expected.as_deref().unwrap_or(""))
+                    }
                     _ => v.to_string(),
                 }
             }
-            (None, Status::BadInput) => format!("**bad input:** {}", md_cell(r.error.as_deref().unwrap_or(""))),
+            (None, Status::BadInput) => format!(
+                "**bad input:** {}",
+                md_cell(r.error.as_deref().unwrap_or(""))
+            ),
             (None, _) => format!("**failed:** {}", md_cell(r.error.as_deref().unwrap_or(""))),
         };
         let checked = match (r.checked, &r.derivative) {
@@ -128,10 +146,18 @@ fn markdown(rows: &[Row]) -> String {
         };
         let mut expected = expected_word(r.expected_equal).to_string();
         if r.expected_equal == Some(Expected::No) {
-            let why = r.counterexample.as_deref().or(r.expected_note.as_deref()).unwrap_or("");
+            let why = r
+                .counterexample
+                .as_deref()
+                .or(r.expected_note.as_deref())
+                .unwrap_or("");
             expected = format!("no ({})", md_cell(why));
         }
-        let shape = r.shape.as_ref().map(|s| format!("{}×{}", s[0], s[1])).unwrap_or_default();
+        let shape = r
+            .shape
+            .as_ref()
+            .map(|s| format!("{}×{}", s[0], s[1]))
+            .unwrap_or_default();
         out.push_str(&format!(
             "| {} | {} | {} | {derivative} | {shape} | {checked} | {expected} | {:.0} |\n",
             md_cell(&r.id),

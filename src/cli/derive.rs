@@ -54,7 +54,11 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
 
 fn print_one(r: &DerivationReport, f: Format, several: bool) {
     if let Some(c) = &r.convention {
-        line(&format!("# {} is symmetric: {}", r.wrt[0], convention_words(c)));
+        line(&format!(
+            "# {} is symmetric: {}",
+            r.wrt[0],
+            convention_words(c)
+        ));
     }
     if let Some(steps) = &r.steps {
         match f {
@@ -102,7 +106,11 @@ fn convention_words(c: &str) -> &'static str {
 
 /// Aligned lines: the first term, then `= term   [justification]`.
 pub fn steps_lines(steps: &[StepReport]) -> Vec<String> {
-    let width = steps.iter().map(|s| s.expr.chars().count()).max().unwrap_or(0);
+    let width = steps
+        .iter()
+        .map(|s| s.expr.chars().count())
+        .max()
+        .unwrap_or(0);
     steps
         .iter()
         .enumerate()

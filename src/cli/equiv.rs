@@ -12,49 +12,53 @@ pub fn run(a: &EquivArgs) -> Result<i32, Error> {
     let r = equiv_request(&a.expr1, &a.expr2, &a.decls, &rules, &opts)?;
     match a.format {
         EquivFormat::Json => line(&serde_json::to_string_pretty(&r).unwrap_or_default()),
-        f => {
-            match (&r.proof, &r.counterexample, &r.shapes) {
-                (None, None, None) if r.verdict == "equal" => {
-                    line(&format!("equal ({})", r.note.as_deref().unwrap_or("no proof")));
-                }
-                (Some(proof), _, _) => {
-                    line("equal");
-                    if f == EquivFormat::Latex {
-                        line(&steps_latex(proof));
-                    } else {
-                        for l in steps_lines(proof) {
-                            line(&l);
-                        }
+        f => match (&r.proof, &r.counterexample, &r.shapes) {
+            (None, None, None) if r.verdict == "equal" => {
+                line(&format!(
+                    "equal ({})",
+                    r.note.as_deref().unwrap_or("no proof")
+                ));
+            }
+            (Some(proof), _, _) => {
+                line("equal");
+                if f == EquivFormat::Latex {
+                    line(&steps_latex(proof));
+                } else {
+                    for l in steps_lines(proof) {
+                        line(&l);
                     }
                 }
-                (_, Some(c), _) => {
-                    line(&format!("not equal (relative difference {:.2e})", c.rel_err));
-                    line("counterexample:");
-                    for (name, v) in &c.values {
-                        line(&format!("  {name} = {}", rows(v)));
-                    }
-                    line(&format!("  left  = {}", rows(&c.left)));
-                    line(&format!("  right = {}", rows(&c.right)));
-                    if c.truncated {
-                        line("  (the top left corner of each value)");
-                    }
+            }
+            (_, Some(c), _) => {
+                line(&format!(
+                    "not equal (relative difference {:.2e})",
+                    c.rel_err
+                ));
+                line("counterexample:");
+                for (name, v) in &c.values {
+                    line(&format!("  {name} = {}", rows(v)));
                 }
-                (_, _, Some([x, y])) => line(&format!(
-                    "not equal: the sides have different shapes, {}×{} and {}×{}",
-                    x[0], x[1], y[0], y[1]
-                )),
-                _ => {
-                    let stop = r.stats.as_ref().map(|s| s.stop.as_str()).unwrap_or("?");
-                    line(&match r.points.unwrap_or(0) {
+                line(&format!("  left  = {}", rows(&c.left)));
+                line(&format!("  right = {}", rows(&c.right)));
+                if c.truncated {
+                    line("  (the top left corner of each value)");
+                }
+            }
+            (_, _, Some([x, y])) => line(&format!(
+                "not equal: the sides have different shapes, {}×{} and {}×{}",
+                x[0], x[1], y[0], y[1]
+            )),
+            _ => {
+                let stop = r.stats.as_ref().map(|s| s.stop.as_str()).unwrap_or("?");
+                line(&match r.points.unwrap_or(0) {
                         0 => format!(
                             "unknown: no proof within the limits ({stop}), and no random point \
                              was evaluated (outside the domain, or too large for the time limit)"
                         ),
                         n => format!("unknown: no proof within the limits ({stop}), but equal at {n} random points"),
                     })
-                }
             }
-        }
+        },
     }
     Ok(r.exit_code())
 }

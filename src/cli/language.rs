@@ -11,7 +11,10 @@ pub fn run() -> Result<i32, matcalc::Error> {
     for (title, class) in [
         ("Operators and functions", Class::Algebra),
         ("Elementwise functions", Class::Elementwise),
-        ("Non-smooth (differentiated where they are differentiable)", Class::NonSmooth),
+        (
+            "Non-smooth (differentiated where they are differentiable)",
+            Class::NonSmooth,
+        ),
     ] {
         line(&format!("{title}:"));
         for op in Op::ALL {
@@ -30,13 +33,19 @@ pub fn run() -> Result<i32, matcalc::Error> {
     line("");
     line("Definitions: EXPR where h1 = …; h2 = … (each may use the ones before it)");
     line("");
-    line("Names: --let \"A: matrix(m,n); x: vector(n); s: scalar; S: symmetric(n); y: simplex(n)\".");
-    line("  Sizes are names, whole numbers or products (vector(m*n)); left out, they are inferred.");
+    line(
+        "Names: --let \"A: matrix(m,n); x: vector(n); s: scalar; S: symmetric(n); y: simplex(n)\".",
+    );
+    line(
+        "  Sizes are names, whole numbers or products (vector(m*n)); left out, they are inferred.",
+    );
     line("  An undeclared capital is a matrix, a lower-case name a vector; neither is ever given");
     line("  size 1 silently (declare scalars). Built-in names (I, K, ones, functions) cannot be declared.");
     line("");
     line("Layouts (--layout): numerator (default; the method of differentials: scalar by X p×q is");
-    line("  q×p, vector f by vector x is the Jacobian, anything by a matrix is d vec(F)/d vec(X)),");
+    line(
+        "  q×p, vector f by vector x is the Jacobian, anything by a matrix is d vec(F)/d vec(X)),",
+    );
     line("  denominator (the transpose). Hessians: --order 2, in vec(X) coordinates.");
     Ok(0)
 }

@@ -57,7 +57,9 @@ fn run_here() -> i32 {
 }
 
 /// The active rule set: `--rules DIR` or the built-in one.
-pub fn load_rules(dir: Option<&std::path::Path>) -> Result<std::borrow::Cow<'static, RuleSet>, Error> {
+pub fn load_rules(
+    dir: Option<&std::path::Path>,
+) -> Result<std::borrow::Cow<'static, RuleSet>, Error> {
     let loaded = match dir {
         Some(d) => RuleSet::from_dir(d).map(std::borrow::Cow::Owned),
         None => RuleSet::builtin().map(std::borrow::Cow::Borrowed),
@@ -65,7 +67,11 @@ pub fn load_rules(dir: Option<&std::path::Path>) -> Result<std::borrow::Cow<'sta
     loaded.map_err(|errs| {
         let lines: Vec<String> = errs.iter().take(50).map(|e| e.to_string()).collect();
         let more = errs.len().saturating_sub(50);
-        let tail = if more > 0 { format!("\n… and {more} more") } else { String::new() };
+        let tail = if more > 0 {
+            format!("\n… and {more} more")
+        } else {
+            String::new()
+        };
         Error::plain(format!(
             "the rule files have {} problem(s):\n{}{tail}",
             errs.len(),

@@ -67,7 +67,10 @@ fn check(rules: &RuleSet, without: &[String]) -> Result<i32, Error> {
             }
             RuleVerdict::Unsound { counterexample } => {
                 unsound += 1;
-                line(&format!("UNSOUND  {} [{}]: {} => {}", r.name, r.family, r.lhs_text, r.rhs_text));
+                line(&format!(
+                    "UNSOUND  {} [{}]: {} => {}",
+                    r.name, r.family, r.lhs_text, r.rhs_text
+                ));
                 for l in counterexample.lines() {
                     line(&format!("         {l}"));
                 }
@@ -78,7 +81,10 @@ fn check(rules: &RuleSet, without: &[String]) -> Result<i32, Error> {
             }
         }
     }
-    line(&format!("{sound} sound, {unsound} unsound, {unknown} unknown, {} rules", active.len()));
+    line(&format!(
+        "{sound} sound, {unsound} unsound, {unknown} unknown, {} rules",
+        active.len()
+    ));
     Ok(if unsound > 0 { 1 } else { 0 })
 }
 
@@ -105,7 +111,11 @@ fn stats(rules: &RuleSet, cases: &[Case], a: &RulesArgs) -> Result<i32, Error> {
         .filter(|(_, n)| **n == 0)
         .map(|(k, _)| k.as_str())
         .collect();
-    line(&format!("\nnever used ({}): {}", unused.len(), unused.join(", ")));
+    line(&format!(
+        "\nnever used ({}): {}",
+        unused.len(),
+        unused.join(", ")
+    ));
     line("\nper case:");
     let mut failed = 0;
     for r in &rows {
@@ -116,7 +126,11 @@ fn stats(rules: &RuleSet, cases: &[Case], a: &RulesArgs) -> Result<i32, Error> {
             }
             _ => {
                 failed += 1;
-                line(&format!("  {}: does not derive: {}", r.id, r.error.as_deref().unwrap_or("")));
+                line(&format!(
+                    "  {}: does not derive: {}",
+                    r.id,
+                    r.error.as_deref().unwrap_or("")
+                ));
             }
         }
     }
@@ -134,14 +148,22 @@ fn ablation(rules: &RuleSet, cases: &[Case], a: &RulesArgs) -> Result<i32, Error
                 Need::Simplicity => format!("{id} (simpler)"),
             })
             .collect();
-        line(&format!("{name:<width$}  {} case(s): {}", ids.len(), list.join(", ")));
+        line(&format!(
+            "{name:<width$}  {} case(s): {}",
+            ids.len(),
+            list.join(", ")
+        ));
     }
     let free: Vec<&str> = needed
         .iter()
         .filter(|(_, ids)| ids.is_empty())
         .map(|(k, _)| k.as_str())
         .collect();
-    line(&format!("\nneeded by no case ({}): {}", free.len(), free.join(", ")));
+    line(&format!(
+        "\nneeded by no case ({}): {}",
+        free.len(),
+        free.join(", ")
+    ));
     Ok(0)
 }
 
@@ -154,7 +176,12 @@ fn read_cases(path: &std::path::Path) -> Result<Vec<Case>, Error> {
         match entry {
             Ok(c) => cases.push(c),
             Err(b) => {
-                return Err(Error::plain(format!("{}:{}: {}", path.display(), b.line, b.message)));
+                return Err(Error::plain(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    b.line,
+                    b.message
+                )));
             }
         }
     }

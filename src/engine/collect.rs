@@ -47,10 +47,12 @@ struct Term {
 fn terms(t: &Template, at: usize, negated: bool, form: Op, out: &mut Vec<Term>) -> bool {
     match &t.nodes[at] {
         TNode::Node(Math::Binary(Op::Add, [a, b])) => {
-            terms(t, usize::from(*a), negated, form, out) && terms(t, usize::from(*b), negated, form, out)
+            terms(t, usize::from(*a), negated, form, out)
+                && terms(t, usize::from(*b), negated, form, out)
         }
         TNode::Node(Math::Binary(Op::Sub, [a, b])) => {
-            terms(t, usize::from(*a), negated, form, out) && terms(t, usize::from(*b), !negated, form, out)
+            terms(t, usize::from(*a), negated, form, out)
+                && terms(t, usize::from(*b), !negated, form, out)
         }
         TNode::Node(Math::Unary(Op::Neg, [a])) => terms(t, usize::from(*a), !negated, form, out),
         TNode::Node(Math::Binary(op, [c, x])) if *op == form => match &t.nodes[usize::from(*x)] {
@@ -77,17 +79,24 @@ struct CollectRule<'r> {
 }
 
 /// The rules of one form, checked to be signed sums of canonical terms.
-fn rules_of<'r>(rules: &'r RuleSet, without: &[String], form: Form) -> Result<Vec<CollectRule<'r>>, Error> {
+fn rules_of<'r>(
+    rules: &'r RuleSet,
+    without: &[String],
+    form: Form,
+) -> Result<Vec<CollectRule<'r>>, Error> {
     let mut out = Vec::new();
     for directed in Directed::of(rules, Phase::Collect, without) {
         let rule: &Rule = directed.rule;
-        let Some(egg::ENodeOrVar::ENode(Math::Binary(op, [c, _]))) = rule.lhs.ast.as_ref().last() else {
+        let Some(egg::ENodeOrVar::ENode(Math::Binary(op, [c, _]))) = rule.lhs.ast.as_ref().last()
+        else {
             continue;
         };
         if *op != form.op() {
             continue;
         }
-        let Some(egg::ENodeOrVar::Var(coefficient)) = rule.lhs.ast.as_ref().get(usize::from(*c)).cloned() else {
+        let Some(egg::ENodeOrVar::Var(coefficient)) =
+            rule.lhs.ast.as_ref().get(usize::from(*c)).cloned()
+        else {
             return Err(Error::plain(format!(
                 "collect rule `{}`: the coefficient must be a variable",
                 rule.name
@@ -118,6 +127,7 @@ pub struct Collected {
 }
 
 /// Collects `root` (a term of `d f`) with the starting coefficient `seed`.
+#[allow(clippy::too_many_arguments)] // the pass's inputs; a struct would only rename them
 pub fn collect(
     g: &mut MathGraph,
     rules: &RuleSet,
@@ -145,7 +155,17 @@ pub fn collect_traced(
     wrt: &[Symbol],
 ) -> Result<Vec<(Frontier, String)>, Error> {
     let mut trace = Vec::new();
-    run(g, rules, without, form, root, seed, wrt, Some(&mut trace), None)?;
+    run(
+        g,
+        rules,
+        without,
+        form,
+        root,
+        seed,
+        wrt,
+        Some(&mut trace),
+        None,
+    )?;
     Ok(trace)
 }
 
@@ -259,10 +279,18 @@ fn apply_first(
 ) -> Result<(String, Vec<(Id, Id)>), Error> {
     for r in rules {
         crate::analysis::ready_for_search(g);
-        let Some(matches) = r.directed.inner.search_eclass(g, t) else { continue };
+        let Some(matches) = r.directed.inner.search_eclass(g, t) else {
+            continue;
+        };
         for mut subst in matches.substs {
             subst.insert(r.coefficient, coef);
-            if !r.directed.rule.conditions.iter().all(|c| c.check(g, &subst)) {
+            if !r
+                .directed
+                .rule
+                .conditions
+                .iter()
+                .all(|c| c.check(g, &subst))
+            {
                 continue;
             }
             if let Some(sent) = send(g, r, form, &subst) {
@@ -332,7 +360,9 @@ fn subtree(t: &Template, root: usize) -> Option<Vec<TNode>> {
         }
         let n = match &t.nodes[i] {
             TNode::Node(m) => {
-                let m = m.clone().map_children(|c| Id::from(map[usize::from(c)].unwrap_or(0)));
+                let m = m
+                    .clone()
+                    .map_children(|c| Id::from(map[usize::from(c)].unwrap_or(0)));
                 TNode::Node(m)
             }
             other => other.clone(),

@@ -9,8 +9,8 @@ use egg::{AstSize, Extractor, Id, RecExpr, Symbol};
 
 use super::collect::{collect, Form as Collected};
 use super::forward::{Forward, Seed};
-use super::saturate::{Limits, RunStats, Stop};
 use super::normal::appearance;
+use super::saturate::{Limits, RunStats, Stop};
 use super::simplify::present;
 use super::steps::{derivation_steps, Step};
 use crate::analysis::{MathAnalysis, MathGraph};
@@ -163,7 +163,14 @@ pub fn derive(
     let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);
     let coefficients: Vec<RecExpr<Math>> = found.iter().map(|(_, c, _)| c.clone()).collect();
     let order = appearance(&[&f.expr]);
-    let presented = present(&coefficients, env, &order, &tidy_rules, &simplify_rules, &opts.limits);
+    let presented = present(
+        &coefficients,
+        env,
+        &order,
+        &tidy_rules,
+        &simplify_rules,
+        &opts.limits,
+    );
     let mut simplify_stats = presented.stats.clone();
     // Then the conventions of symmetric variables and the layout, each a second small
     // search over forms that are already simple.
@@ -186,7 +193,14 @@ pub fn derive(
         .collect();
     if !changed.is_empty() {
         let inputs: Vec<RecExpr<Math>> = changed.iter().map(|i| numerators[*i].clone()).collect();
-        let p = present(&inputs, env, &order, &tidy_rules, &simplify_rules, &opts.limits);
+        let p = present(
+            &inputs,
+            env,
+            &order,
+            &tidy_rules,
+            &simplify_rules,
+            &opts.limits,
+        );
         for (k, i) in changed.iter().enumerate() {
             numerators[*i] = p.exprs[k].clone();
         }
@@ -194,7 +208,14 @@ pub fn derive(
     }
     let derivatives: Vec<RecExpr<Math>> = if opts.layout == Layout::Denominator {
         let inputs: Vec<RecExpr<Math>> = numerators.iter().map(transposed).collect();
-        let p = present(&inputs, env, &order, &tidy_rules, &simplify_rules, &opts.limits);
+        let p = present(
+            &inputs,
+            env,
+            &order,
+            &tidy_rules,
+            &simplify_rules,
+            &opts.limits,
+        );
         simplify_stats = simplify_stats.then(p.stats);
         p.exprs
     } else {
@@ -247,7 +268,10 @@ pub fn derive(
 }
 
 fn occurs(f: &Typed, x: Symbol) -> bool {
-    f.expr.as_ref().iter().any(|n| matches!(n, Math::Sym(s) if *s == x))
+    f.expr
+        .as_ref()
+        .iter()
+        .any(|n| matches!(n, Math::Sym(s) if *s == x))
 }
 
 /// What one pair of passes did.
@@ -301,7 +325,16 @@ fn derive_group(
                 };
                 (Collected::JacV, g.add(eye))
             };
-            let c = collect(&mut g, rules, &opts.without, cform, df, seed, vars, Some(deadline))?;
+            let c = collect(
+                &mut g,
+                rules,
+                &opts.without,
+                cform,
+                df,
+                seed,
+                vars,
+                Some(deadline),
+            )?;
             stats.collect_steps = c.applied.len();
             for (_, name) in &c.applied {
                 *stats.applied.entry(name.clone()).or_default() += 1;

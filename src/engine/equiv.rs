@@ -2,16 +2,16 @@
 //! then a proof: both sides in one e-graph with explanations, saturated with the
 //! algebraic rules until they share a class.
 
-use egg::RecExpr;
-
 use super::explain::{fold, proof_length, raw_proof};
 use super::saturate::{saturate, Limits, RunStats, Stop};
 use super::steps::Step;
 use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::error::Error;
-use crate::lang::Math;
-use crate::numeric::{const_dims, eval, evaluation_cost, OPS_PER_SECOND, rel_err, try_random_point, try_random_point_reversed, Mat, Point};
+use crate::numeric::{
+    const_dims, eval, evaluation_cost, rel_err, try_random_point, try_random_point_reversed, Mat,
+    Point, OPS_PER_SECOND,
+};
 use crate::rules::{Phase, RuleSet};
 use crate::typecheck::Typed;
 
@@ -127,7 +127,11 @@ pub fn equiv(
         }
     };
     let egraph = MathGraph::new(MathAnalysis::new(env.clone(), Vec::new()));
-    let mut egraph = if opts.proof { egraph.with_explanations_enabled() } else { egraph };
+    let mut egraph = if opts.proof {
+        egraph.with_explanations_enabled()
+    } else {
+        egraph
+    };
     let (ia, ib) = (egraph.add_expr(&a.expr), egraph.add_expr(&b.expr));
     egraph.rebuild();
     let rewrites = rules.rewrites(Phase::Prove, &opts.without);
@@ -144,15 +148,25 @@ pub fn equiv(
     let (verdict, note) = if egraph.find(ia) != egraph.find(ib) {
         (unknown, None)
     } else if !opts.proof {
-        (Verdict::Equal { proof: Vec::new() }, Some("no proof was asked for".to_string()))
+        (
+            Verdict::Equal { proof: Vec::new() },
+            Some("no proof was asked for".to_string()),
+        )
     } else {
         match proof_length(&mut egraph, &a.expr, &b.expr) {
             Some(n) if n > MAX_PROOF_STEPS => (
                 Verdict::Equal { proof: Vec::new() },
-                Some(format!("proved, but the proof is too long to write out ({n} steps)")),
+                Some(format!(
+                    "proved, but the proof is too long to write out ({n} steps)"
+                )),
             ),
             _ => match raw_proof(&mut egraph, &a.expr, &b.expr) {
-                Some(steps) => (Verdict::Equal { proof: fold(steps, rules) }, None),
+                Some(steps) => (
+                    Verdict::Equal {
+                        proof: fold(steps, rules),
+                    },
+                    None,
+                ),
                 None => (unknown, None),
             },
         }

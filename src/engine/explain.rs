@@ -68,9 +68,17 @@ pub fn proof_length(egraph: &mut MathGraph, a: &RecExpr<Math>, b: &RecExpr<Math>
 }
 
 /// Flat steps of a proof: its terms' steps, one shared where two meet.
-fn proof_steps(proof: &[Rc<TreeTerm<Math>>], memo: &mut HashMap<*const TreeTerm<Math>, u64>) -> u64 {
-    let total = proof.iter().map(|t| term_steps(t, memo)).fold(0u64, u64::saturating_add);
-    total.saturating_sub(proof.len().saturating_sub(1) as u64).max(1)
+fn proof_steps(
+    proof: &[Rc<TreeTerm<Math>>],
+    memo: &mut HashMap<*const TreeTerm<Math>, u64>,
+) -> u64 {
+    let total = proof
+        .iter()
+        .map(|t| term_steps(t, memo))
+        .fold(0u64, u64::saturating_add);
+    total
+        .saturating_sub(proof.len().saturating_sub(1) as u64)
+        .max(1)
 }
 
 /// Flat steps of one term: the first, then each child's proof after its first step.

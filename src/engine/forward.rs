@@ -97,7 +97,12 @@ pub struct Forward<'r> {
 const MAX_NESTED: usize = 256;
 
 impl<'r> Forward<'r> {
-    pub fn new(rules: &'r RuleSet, without: &[String], wrt: Vec<Symbol>, seed: Seed) -> Forward<'r> {
+    pub fn new(
+        rules: &'r RuleSet,
+        without: &[String],
+        wrt: Vec<Symbol>,
+        seed: Seed,
+    ) -> Forward<'r> {
         Forward {
             rules: Directed::of(rules, Phase::Differential, without),
             wrt,
@@ -147,7 +152,8 @@ impl<'r> Forward<'r> {
         }
         if self.deadline.is_some_and(|d| std::time::Instant::now() > d) {
             return Err(Error::Limit(
-                "the time limit ended the differentiation (the expression is very large)".to_string(),
+                "the time limit ended the differentiation (the expression is very large)"
+                    .to_string(),
             ));
         }
         self.depth += 1;

@@ -6,11 +6,10 @@
 pub mod collect;
 pub mod cost;
 pub mod derive;
+pub mod equiv;
+pub mod explain;
 pub mod forward;
 pub mod normal;
 pub mod saturate;
 pub mod simplify;
 pub mod steps;
-pub mod equiv;
-pub mod explain;
-

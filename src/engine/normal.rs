@@ -205,9 +205,16 @@ impl Normaliser<'_> {
         let kids: Vec<usize> = node.children().iter().map(|c| usize::from(*c)).collect();
         let rank = match &node {
             Math::Sym(v) => self.order.get(v).copied().unwrap_or(usize::MAX),
-            _ => kids.iter().map(|c| self.first_name[*c]).min().unwrap_or(usize::MAX),
+            _ => kids
+                .iter()
+                .map(|c| self.first_name[*c])
+                .min()
+                .unwrap_or(usize::MAX),
         };
-        let size = kids.iter().map(|c| self.size[*c]).fold(1usize, usize::saturating_add);
+        let size = kids
+            .iter()
+            .map(|c| self.size[*c])
+            .fold(1usize, usize::saturating_add);
         let mut h = std::collections::hash_map::DefaultHasher::new();
         match &node {
             Math::Unary(op, _) | Math::Binary(op, _) => op.name().hash(&mut h),
@@ -217,7 +224,10 @@ impl Normaliser<'_> {
             self.hash[*c].hash(&mut h);
         }
         // The table's order of the operator on top leads the hash: sin before cos.
-        let top = node.operator().and_then(|o| Op::ALL.iter().position(|x| *x == o)).unwrap_or(0);
+        let top = node
+            .operator()
+            .and_then(|o| Op::ALL.iter().position(|x| *x == o))
+            .unwrap_or(0);
         let h = ((top as u64) << 56) | (h.finish() >> 8);
         let env = self.env;
         let shapes = &self.out_shapes;
@@ -303,7 +313,11 @@ impl Normaliser<'_> {
         let s = self.at(c);
         match s.terms.len() {
             0 => Some(0.0),
-            1 => s.terms.iter().next().and_then(|((p, ch), v)| (p.is_empty() && ch.is_empty()).then_some(*v)),
+            1 => s
+                .terms
+                .iter()
+                .next()
+                .and_then(|((p, ch), v)| (p.is_empty() && ch.is_empty()).then_some(*v)),
             _ => None,
         }
     }
@@ -343,8 +357,17 @@ impl Normaliser<'_> {
                 chain: Vec::new(),
             },
             1 => {
-                let ((powers, chain), coef) = s.terms.iter().next().map(|(k, c)| (k.clone(), *c)).unwrap_or_default();
-                Term { coef, powers, chain }
+                let ((powers, chain), coef) = s
+                    .terms
+                    .iter()
+                    .next()
+                    .map(|(k, c)| (k.clone(), *c))
+                    .unwrap_or_default();
+                Term {
+                    coef,
+                    powers,
+                    chain,
+                }
             }
             _ => {
                 let s = s.clone();
@@ -402,7 +425,14 @@ impl Normaliser<'_> {
             powers = merge_powers(&powers, &[(id, 1)], 1)?;
             chain = Vec::new();
         }
-        Some(Sum::single(shape, Term { coef, powers, chain }))
+        Some(Sum::single(
+            shape,
+            Term {
+                coef,
+                powers,
+                chain,
+            },
+        ))
     }
 
     /// `op` of matrix operands, each a number times scalars times a chain, as the
@@ -440,7 +470,8 @@ impl Normaliser<'_> {
         let mut i = 0;
         while i < chain.len() {
             let row = shape(&chain[i].0).is_some_and(|s| s.rows.is_one());
-            let end = (i..chain.len()).find(|j| shape(&chain[*j].0).is_some_and(|s| s.cols.is_one()));
+            let end =
+                (i..chain.len()).find(|j| shape(&chain[*j].0).is_some_and(|s| s.cols.is_one()));
             match end {
                 Some(j) if row => {
                     runs.push(chain[i..=j].to_vec());
@@ -505,8 +536,17 @@ impl Normaliser<'_> {
                     }
                     match inner.terms.len() {
                         1 => {
-                            let ((p, ch), k) = inner.terms.iter().next().map(|(k, v)| (k.clone(), *v)).unwrap_or_default();
-                            let term = Term { coef: c * k, powers: merge_powers(powers, &p, 1)?, chain: ch };
+                            let ((p, ch), k) = inner
+                                .terms
+                                .iter()
+                                .next()
+                                .map(|(k, v)| (k.clone(), *v))
+                                .unwrap_or_default();
+                            let term = Term {
+                                coef: c * k,
+                                powers: merge_powers(powers, &p, 1)?,
+                                chain: ch,
+                            };
                             out = out.add(&Sum::single(shape, term), 1.0)?;
                             continue;
                         }
@@ -517,11 +557,14 @@ impl Normaliser<'_> {
                     }
                 }
                 [(x, 1)] => match *self.node(*x) {
-                    Math::Unary(Op::Trans, [z]) => {
-                        (*c, self.chains.get(&z).cloned().unwrap_or_else(|| vec![(z, 1)]))
-                    }
+                    Math::Unary(Op::Trans, [z]) => (
+                        *c,
+                        self.chains.get(&z).cloned().unwrap_or_else(|| vec![(z, 1)]),
+                    ),
                     Math::Const(Const::Eye(_)) => (*c, vec![(*x, 1)]),
-                    Math::Const(Const::Ones(r, k)) => (*c, vec![(self.add(Math::Const(Const::Ones(k, r))), 1)]),
+                    Math::Const(Const::Ones(r, k)) => {
+                        (*c, vec![(self.add(Math::Const(Const::Ones(k, r))), 1)])
+                    }
                     _ => (*c, vec![(self.add(Math::unary(Op::Trans, *x)), 1)]),
                 },
                 _ => {
@@ -536,7 +579,14 @@ impl Normaliser<'_> {
                     continue;
                 }
             }
-            let term = Sum::single(shape, Term { coef: c, powers: powers.clone(), chain });
+            let term = Sum::single(
+                shape,
+                Term {
+                    coef: c,
+                    powers: powers.clone(),
+                    chain,
+                },
+            );
             out = out.add(&term, 1.0)?;
         }
         Some(out)
@@ -595,7 +645,12 @@ impl Normaliser<'_> {
             },
             _ => None,
         };
-        let grouped = s.terms.keys().filter(|(_, ch)| transposed_term(self, ch).is_some()).count() >= 2;
+        let grouped = s
+            .terms
+            .keys()
+            .filter(|(_, ch)| transposed_term(self, ch).is_some())
+            .count()
+            >= 2;
         let mut items: Vec<(f64, Powers, Chain)> = Vec::new();
         let mut group = Sum::zero(s.shape.transposed());
         let mut group_at = None;
@@ -613,7 +668,8 @@ impl Normaliser<'_> {
                             group = group.add(&inner, *c).unwrap_or(group);
                         }
                         _ => {
-                            let chain = self.chains.get(&z).cloned().unwrap_or_else(|| vec![(z, 1)]);
+                            let chain =
+                                self.chains.get(&z).cloned().unwrap_or_else(|| vec![(z, 1)]);
                             *group.terms.entry((powers.clone(), chain)).or_insert(0.0) += *c;
                         }
                     }
@@ -693,7 +749,10 @@ impl Normaliser<'_> {
             // `2*b'*y`, not `2*(b'*y)`.
             match self.node(*x).clone() {
                 Math::Binary(Op::Mul, [a, b])
-                    if *k == 1 && Some(i) == last_power && chain.is_empty() && !factors.is_empty() =>
+                    if *k == 1
+                        && Some(i) == last_power
+                        && chain.is_empty()
+                        && !factors.is_empty() =>
                 {
                     factors.extend([a, b]);
                 }
@@ -706,7 +765,9 @@ impl Normaliser<'_> {
         if c == -1.0 {
             // Into a sum with a negative term, `(x - 1)*y'`, else on the first factor.
             let mixed = |n: &Self, f: &Id| {
-                n.sum_atoms.get(f).is_some_and(|s| s.terms.values().any(|c| *c < 0.0))
+                n.sum_atoms
+                    .get(f)
+                    .is_some_and(|s| s.terms.values().any(|c| *c < 0.0))
             };
             match factors.iter().position(|f| mixed(self, f)) {
                 Some(i) => {
@@ -824,7 +885,14 @@ fn power(t: Term, k: i64, shape: Shape) -> Option<Sum> {
         [(x, j)] => vec![(*x, j.checked_mul(k).filter(|e| *e <= MAX_EXPONENT)?)],
         _ => Vec::new(),
     };
-    Some(Sum::single(shape, Term { coef, powers, chain }))
+    Some(Sum::single(
+        shape,
+        Term {
+            coef,
+            powers,
+            chain,
+        },
+    ))
 }
 
 /// The nodes of `expr` that `root` reaches, in order, as an expression of their own.
@@ -861,7 +929,10 @@ mod tests {
         let (t, env) = read_expr(src, decls).expect("test input type-checks");
         let n = normalise(&t.expr, &env, &appearance(&[&t.expr]));
         let p = random_point(&env, &[], 5, true);
-        let (a, b) = (eval(&t.expr, &p).expect("evaluates"), eval(&n, &p).expect("evaluates"));
+        let (a, b) = (
+            eval(&t.expr, &p).expect("evaluates"),
+            eval(&n, &p).expect("evaluates"),
+        );
         assert!(rel_err(&b, &a) < 1e-12, "{src}: values differ");
         to_text(&n, &env, TextOptions::default())
     }
@@ -880,7 +951,10 @@ mod tests {
         assert_eq!(normal("A*A*(A*A)", d), "A^4");
         assert_eq!(normal("x'*y*s*(x'*y)", d), "(x'*y)^2*s");
         assert_eq!(normal("1 + s - 1 + t", d), "s + t");
-        assert_eq!(normal("exp(s)*(1 - exp(s))*(1 - 2*exp(s))", d), "exp(s)*(1 - exp(s))*(1 - 2*exp(s))");
+        assert_eq!(
+            normal("exp(s)*(1 - exp(s))*(1 - 2*exp(s))", d),
+            "exp(s)*(1 - exp(s))*(1 - 2*exp(s))"
+        );
     }
 
     #[test]
@@ -914,7 +988,7 @@ mod tests {
         let n = normalise(&e, &env, &Appearance::new());
         assert_eq!(to_text(&n, &env, TextOptions::default()), "s^1048576");
         // Past the exponent bound the product is kept as it is.
-        h = e.add(Math::binary(Op::Mul, h, h));
+        e.add(Math::binary(Op::Mul, h, h));
         let n = normalise(&e, &env, &Appearance::new());
         assert!(n.as_ref().len() <= e.as_ref().len());
     }

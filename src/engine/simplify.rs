@@ -45,7 +45,10 @@ pub fn present(
     egraph.rebuild();
     let input = egraph.total_number_of_nodes();
     let limits = Limits {
-        nodes: limits.nodes.max(input * NODES_PER_INPUT_NODE).min(limits.nodes * 20),
+        nodes: limits
+            .nodes
+            .max(input * NODES_PER_INPUT_NODE)
+            .min(limits.nodes * 20),
         ..*limits
     };
     // The tidy rules first, alone: they only shrink terms, so they settle fast and the
@@ -68,7 +71,10 @@ pub fn present(
     let last = Limits {
         // egg counts the hash-cons table, which holds more than the classes' nodes.
         nodes: egraph.total_size() + egraph.total_size() / 2 + 100,
-        time: limits.time.saturating_sub(started.elapsed()).max(limits.time / 10),
+        time: limits
+            .time
+            .saturating_sub(started.elapsed())
+            .max(limits.time / 10),
         ..tidy_limits
     };
     let (egraph, third) = saturate(egraph, tidy, &last, |_| false);
@@ -94,12 +100,18 @@ pub fn present(
     egraph.rebuild();
     let again = Limits {
         nodes: egraph.total_size() + egraph.total_size() / 4 + 100,
-        time: limits.time.saturating_sub(started.elapsed()).max(limits.time / 10),
+        time: limits
+            .time
+            .saturating_sub(started.elapsed())
+            .max(limits.time / 10),
         iterations: 8,
         ..limits
     };
     let (egraph, fourth) = saturate(egraph, tidy, &again, |_| false);
-    stats = RunStats { stop: stats.stop.clone(), ..stats.then(fourth) };
+    stats = RunStats {
+        stop: stats.stop.clone(),
+        ..stats.then(fourth)
+    };
     let (_, exprs) = extract_normalised(egraph, &roots, &orders, env, order);
     Presented { exprs, stats }
 }
@@ -129,7 +141,11 @@ fn extract_normalised(
 
 /// Adds `expr` node by node, noting the operand order of its sums and Hadamard
 /// products, so that extraction can keep the order the input had.
-fn add_noting_orders(egraph: &mut MathGraph, expr: &RecExpr<Math>, orders: &mut Vec<(Id, Id)>) -> Id {
+fn add_noting_orders(
+    egraph: &mut MathGraph,
+    expr: &RecExpr<Math>,
+    orders: &mut Vec<(Id, Id)>,
+) -> Id {
     let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
     for node in expr.as_ref() {
         let node = node.clone().map_children(|c| ids[usize::from(c)]);

@@ -11,8 +11,8 @@ use egg::{Id, Language, RecExpr, Searcher, Symbol};
 
 use super::derive::{canonical_expr, DeriveOptions};
 use super::forward::{Directed, Forward, Seed};
-use super::saturate::Limits;
 use super::normal::{appearance, Appearance};
+use super::saturate::Limits;
 use super::simplify::present;
 use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
@@ -68,11 +68,22 @@ pub fn derivation_steps(
         fe.add(Math::unary(Op::Vec, root));
     }
     let df = fwd.run(&mut g, &fe)?;
-    let root = g.lookup_expr(&fe).ok_or_else(|| Error::plain("f is not in its graph"))?;
+    let root = g
+        .lookup_expr(&fe)
+        .ok_or_else(|| Error::plain("f is not in its graph"))?;
     let mut steps = forward_steps(&mut g, root, &fwd, rules, opts)?;
     // The collecting steps, read off the pass itself.
     if kind.form() != Form::ByScalar {
-        steps.extend(collect_steps(&mut g, env, &appearance(&[&f.expr]), df, kind.form(), x, rules, opts)?);
+        steps.extend(collect_steps(
+            &mut g,
+            env,
+            &appearance(&[&f.expr]),
+            df,
+            kind.form(),
+            x,
+            rules,
+            opts,
+        )?);
     }
     let last = canonical_expr(numerator, x, kind.form(), x_shape);
     steps.push(Step::new(last, Some("simplify".to_string())));
@@ -91,9 +102,13 @@ fn forward_steps(
     let directed = Directed::of(rules, Phase::Differential, &opts.without);
     let mut expansion: HashMap<Id, (Id, String)> = HashMap::new();
     for (c, name) in &fwd.applied {
-        let Some(d) = directed.iter().find(|d| d.rule.name == *name) else { continue };
+        let Some(d) = directed.iter().find(|d| d.rule.name == *name) else {
+            continue;
+        };
         crate::analysis::ready_for_search(g);
-        let Some(m) = d.inner.search_eclass(g, *c) else { continue };
+        let Some(m) = d.inner.search_eclass(g, *c) else {
+            continue;
+        };
         for subst in m.substs {
             if !d.rule.conditions.iter().all(|k| k.check(g, &subst)) {
                 continue;
@@ -116,7 +131,9 @@ fn forward_steps(
     let mut steps = vec![Step::new(extract(g, current), None)];
     let mut done: std::collections::HashSet<Id> = std::collections::HashSet::new();
     for _ in 0..10_000 {
-        let Some(target) = outermost_differential(g, current, &expansion, &done) else { break };
+        let Some(target) = outermost_differential(g, current, &expansion, &done) else {
+            break;
+        };
         done.insert(target);
         let (replacement, name) = expansion[&target].clone();
         current = replace(g, current, target, replacement);
@@ -160,7 +177,13 @@ fn replace(g: &mut MathGraph, at: Id, target: Id, replacement: Id) -> Id {
     replace_in(g, at, target, replacement, &mut memo)
 }
 
-fn replace_in(g: &mut MathGraph, at: Id, target: Id, replacement: Id, memo: &mut HashMap<Id, Id>) -> Id {
+fn replace_in(
+    g: &mut MathGraph,
+    at: Id,
+    target: Id,
+    replacement: Id,
+    memo: &mut HashMap<Id, Id>,
+) -> Id {
     let at = g.find(at);
     if let Some(r) = memo.get(&at) {
         return *r;
@@ -172,7 +195,10 @@ fn replace_in(g: &mut MathGraph, at: Id, target: Id, replacement: Id, memo: &mut
         n if n.is_leaf() => at,
         n => {
             let kids: Vec<Id> = n.children().to_vec();
-            let new: Vec<Id> = kids.iter().map(|k| replace_in(g, *k, target, replacement, memo)).collect();
+            let new: Vec<Id> = kids
+                .iter()
+                .map(|k| replace_in(g, *k, target, replacement, memo))
+                .collect();
             if new == kids {
                 at
             } else {
@@ -209,11 +235,19 @@ fn collect_steps(
         Form::Trace => (super::collect::Form::Lin, g.add(Math::num(1.0))),
         _ => {
             let n = g[df].data.shape.size();
-            let eye = if n.is_one() { Math::num(1.0) } else { Math::Const(Const::Eye(n)) };
+            let eye = if n.is_one() {
+                Math::num(1.0)
+            } else {
+                Math::Const(Const::Eye(n))
+            };
             (super::collect::Form::JacV, g.add(eye))
         }
     };
-    let op = if cform == super::collect::Form::Lin { Op::Lin } else { Op::JacV };
+    let op = if cform == super::collect::Form::Lin {
+        Op::Lin
+    } else {
+        Op::JacV
+    };
     let trace = super::collect::collect_traced(g, rules, &opts.without, cform, df, seed, &[x])?;
     let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
     let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);

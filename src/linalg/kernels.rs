@@ -214,7 +214,7 @@ pub fn hpow(a: &Mat, b: &Mat) -> Result<Mat, EvalError> {
 
 /// `unvec(v, p)`: a column of length p·q read back, column by column, as p×q.
 pub fn unvec(v: &Mat, rows: usize) -> Result<Mat, EvalError> {
-    if v.ncols() != 1 || rows == 0 || v.nrows() % rows != 0 {
+    if v.ncols() != 1 || rows == 0 || !v.nrows().is_multiple_of(rows) {
         return Err(EvalError::Shape(format!(
             "unvec of {}×{} into {rows} rows",
             v.nrows(),

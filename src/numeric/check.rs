@@ -2,10 +2,10 @@
 
 use egg::{RecExpr, Symbol};
 
+use super::cost::{evaluation_cost, OPS_PER_SECOND};
 use super::eval::eval;
 use super::fd::derivative_shape;
 use super::fd::{finite_difference, rel_err};
-use super::cost::{evaluation_cost, OPS_PER_SECOND};
 use super::point::{const_dims, dim_size, try_random_point, try_random_point_reversed};
 use crate::env::Env;
 use crate::lang::{shapes_of, Math};
@@ -58,7 +58,8 @@ pub fn check_derivative(
     // thousands): a central difference evaluates f four times per entry of `wrt`.
     if let Ok(p) = try_random_point(env, &extra, seed, false) {
         let entries = p.values.get(&wrt).map_or(1, |m| m.len()) as f64;
-        let cost = (4.0 * entries + 1.0) * evaluation_cost(f, env, &p) + evaluation_cost(deriv, env, &p);
+        let cost =
+            (4.0 * entries + 1.0) * evaluation_cost(f, env, &p) + evaluation_cost(deriv, env, &p);
         if cost * points as f64 > CHECK_BUDGET_SECONDS * OPS_PER_SECOND {
             return Err(EvalError::TooLarge(format!(
                 "checking would take about {:.0} s at these sizes (more than {CHECK_BUDGET_SECONDS} s)",
@@ -134,7 +135,11 @@ fn free_dim_aliases(
     env: &Env,
     wrt: Symbol,
 ) -> Vec<(String, Dim)> {
-    let last = |e: &RecExpr<Math>| shapes_of(e, |v| env.shape(v)).ok().and_then(|s| s.last().copied());
+    let last = |e: &RecExpr<Math>| {
+        shapes_of(e, |v| env.shape(v))
+            .ok()
+            .and_then(|s| s.last().copied())
+    };
     let (Some(fs), Some(ds), Some(xs)) = (last(f), last(deriv), env.shape(wrt)) else {
         return Vec::new();
     };
@@ -166,7 +171,14 @@ mod tests {
 
     fn check(f: &str, d: &str, decls: &str, wrt: &str) -> Result<CheckReport, EvalError> {
         let c = read_exprs(&[f, d], decls, &[]).expect("test input type-checks");
-        check_derivative(&c.typed[0].expr, &c.typed[1].expr, &c.env, Symbol::from(wrt), 3, 11)
+        check_derivative(
+            &c.typed[0].expr,
+            &c.typed[1].expr,
+            &c.env,
+            Symbol::from(wrt),
+            3,
+            11,
+        )
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub fn evaluation_cost(expr: &RecExpr<Math>, env: &Env, point: &Point) -> f64 {
     };
     let size = |i: usize| -> Option<(f64, f64)> {
         let s = shapes[i];
-        Some((dim_size(s.rows, point).ok()? as f64, dim_size(s.cols, point).ok()? as f64))
+        Some((
+            dim_size(s.rows, point).ok()? as f64,
+            dim_size(s.cols, point).ok()? as f64,
+        ))
     };
     let mut total = 0.0;
     for (i, node) in expr.as_ref().iter().enumerate() {
@@ -29,7 +32,9 @@ pub fn evaluation_cost(expr: &RecExpr<Math>, env: &Env, point: &Point) -> f64 {
             return f64::INFINITY;
         };
         total += match node {
-            Math::Binary(Op::Mul, [a, _]) => size(usize::from(*a)).map_or(f64::INFINITY, |(_, k)| r * k * c),
+            Math::Binary(Op::Mul, [a, _]) => {
+                size(usize::from(*a)).map_or(f64::INFINITY, |(_, k)| r * k * c)
+            }
             Math::Unary(Op::Inv | Op::Det | Op::LogDet | Op::Adj, [a]) => {
                 size(usize::from(*a)).map_or(f64::INFINITY, |(n, _)| n * n * n)
             }
@@ -47,7 +52,8 @@ mod tests {
 
     #[test]
     fn products_and_inverses_are_counted() {
-        let (t, env) = read_expr("inv(A)*B", "A: matrix(100,100); B: matrix(100,20)").expect("reads");
+        let (t, env) =
+            read_expr("inv(A)*B", "A: matrix(100,100); B: matrix(100,20)").expect("reads");
         let p = random_point(&env, &[], 1, false);
         let cost = evaluation_cost(&t.expr, &env, &p);
         // 100³ for the inverse, 100·100·20 for the product, and the leaves.

@@ -14,15 +14,11 @@ const MAX_D_DEPTH: usize = 6;
 pub fn eval(expr: &RecExpr<Math>, point: &Point) -> Result<Mat, EvalError> {
     match expr.as_ref().len() {
         0 => Err(EvalError::Malformed("empty expression".into())),
-        n => eval_node(expr, Id::from(n - 1), point),
+        n => Evaluator::new(expr, point, 0).value(Id::from(n - 1)),
     }
 }
 
-/// The value of the subexpression rooted at `id`.
-pub fn eval_node(expr: &RecExpr<Math>, id: Id, point: &Point) -> Result<Mat, EvalError> {
-    Evaluator::new(expr, point, 0).value(id)
-}
-
+#[cfg(test)]
 /// The directional derivative of the subexpression rooted at `id` when every variable
 /// with a tangent moves along it (the others are constants), by central differences.
 pub fn directional(expr: &RecExpr<Math>, id: Id, point: &Point) -> Result<Mat, EvalError> {
@@ -133,11 +129,17 @@ impl<'a> Evaluator<'a> {
             Math::Unary(op, [a]) => match op.info().kernel {
                 Kernel::Map(f) => Ok(v(a)?.map(f)),
                 Kernel::Unary(f) => f(v(a)?),
-                _ => Err(EvalError::Malformed(format!("`{}` has no evaluation", op.name()))),
+                _ => Err(EvalError::Malformed(format!(
+                    "`{}` has no evaluation",
+                    op.name()
+                ))),
             },
             Math::Binary(op, [a, b]) => match op.info().kernel {
                 Kernel::Binary(f) => f(v(a)?, v(b)?),
-                _ => Err(EvalError::Malformed(format!("`{}` has no evaluation", op.name()))),
+                _ => Err(EvalError::Malformed(format!(
+                    "`{}` has no evaluation",
+                    op.name()
+                ))),
             },
         }
     }

@@ -2,7 +2,8 @@
 
 use egg::{RecExpr, Symbol};
 
-use super::{directional, eval, EvalError, Mat, Point};
+use super::eval::directional;
+use super::{eval, EvalError, Mat, Point};
 use crate::lang::Math;
 
 fn m(r: usize, c: usize, rows: &[f64]) -> Mat {

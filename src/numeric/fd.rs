@@ -5,9 +5,9 @@ use egg::{RecExpr, Symbol};
 
 use super::eval::eval;
 use super::point::Point;
+pub use crate::kind::derivative_shape;
 use crate::lang::Math;
 use crate::linalg::{checked_entries, EvalError, Mat};
-pub use crate::kind::derivative_shape;
 
 /// The derivative of `expr` with respect to `wrt` at `point`, by central differences,
 /// laid out as SPEC §2 says: a scalar by a matrix X (p×q) is q×p with C[j,i] =
@@ -37,7 +37,9 @@ pub fn finite_difference(
             }
             let out = out?;
             if out.shape() != (m, n) {
-                return Err(EvalError::Shape("the value changed shape under a step".into()));
+                return Err(EvalError::Shape(
+                    "the value changed shape under a step".into(),
+                ));
             }
             Ok(out)
         };
@@ -79,9 +81,9 @@ pub fn rel_err(a: &Mat, b: &Mat) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shape::{Dim, Shape};
     use crate::numeric::random_point;
     use crate::read_expr;
+    use crate::shape::{Dim, Shape};
 
     fn fd(expr: &str, decls: &str, wrt: &str) -> (Mat, Point) {
         let (t, env) = read_expr(expr, decls).expect("test input type-checks");
@@ -140,7 +142,7 @@ mod tests {
                 let x = env.shape(Symbol::from(wrt)).expect("declared");
                 let d = derivative_shape(t.shape, x);
                 let fd = finite_difference(&t.expr, &p, Symbol::from(wrt)).expect("differentiable");
-                let size = |d| crate::numeric::dim_size(d, &p).expect("sized");
+                let size = |d| crate::numeric::point::dim_size(d, &p).expect("sized");
                 assert_eq!(fd.shape(), (size(d.rows), size(d.cols)), "{f} by {wrt}");
             }
         }

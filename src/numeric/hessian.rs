@@ -18,7 +18,13 @@ pub fn finite_difference_hessian(
     u: Symbol,
     v: Symbol,
 ) -> Result<Mat, EvalError> {
-    let size = |s: Symbol| point.values.get(&s).map(|m| m.len()).ok_or(EvalError::UnknownName(s));
+    let size = |s: Symbol| {
+        point
+            .values
+            .get(&s)
+            .map(|m| m.len())
+            .ok_or(EvalError::UnknownName(s))
+    };
     let (nu, nv) = (size(u)?, size(v)?);
     let scale = |s: Symbol| point.values[&s].amax().max(1.0);
     // Truncation h² and rounding ε/h² balance near h = ε^(1/4), about 1e-4.
@@ -72,7 +78,11 @@ pub fn check_hessian(
             point = try_random_point(env, &extra, s, true)?;
         }
         let numeric = finite_difference_hessian(f, &point, u, v)?;
-        let numeric = if transposed { numeric.transpose() } else { numeric };
+        let numeric = if transposed {
+            numeric.transpose()
+        } else {
+            numeric
+        };
         let c = eval(claimed, &point)?;
         // A 1×1 block may come out as a scalar of any layout.
         max_rel_err = max_rel_err.max(rel_err(&c, &numeric));

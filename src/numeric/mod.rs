@@ -13,13 +13,11 @@ mod hessian;
 mod point;
 mod symmetric;
 
-pub use crate::linalg::{EvalError, Mat, MAX_ENTRIES};
-pub use cost::{evaluation_cost, OPS_PER_SECOND};
+pub use crate::linalg::{EvalError, Mat};
 pub use check::{check_derivative, CheckReport, CHECK_POINTS, CHECK_SEED, CHECK_TOLERANCE};
-pub use eval::{directional, eval, eval_node};
-pub use fd::{derivative_shape, finite_difference, rel_err};
+pub use cost::{evaluation_cost, OPS_PER_SECOND};
+pub use eval::eval;
+pub use fd::{finite_difference, rel_err};
 pub use hessian::{check_hessian, finite_difference_hessian};
+pub use point::{const_dims, random_point, try_random_point, try_random_point_reversed, Point};
 pub use symmetric::check_symmetric;
-pub use point::{
-    const_dims, dim_size, random_point, shape_size, try_random_point, try_random_point_reversed, Point,
-};

@@ -62,7 +62,6 @@ pub fn shape_size(s: Shape, point: &Point) -> Result<(usize, usize), EvalError> 
     Ok((r, c))
 }
 
-
 /// A random point for `env` (see `try_random_point`). A variable too large to allocate
 /// gets no value, so evaluating it reports an unknown name instead of aborting.
 pub fn random_point(env: &Env, extra_dims: &[Dim], seed: u64, positive: bool) -> Point {
@@ -182,6 +181,23 @@ fn uniform(rng: &mut StdRng, r: usize, c: usize, lo: f64, hi: f64) -> Mat {
     Mat::from_fn(r, c, |_, _| rng.random_range(lo..=hi))
 }
 
+/// The dimensions that shaped constants of `exprs` mention: `ones(k)` with no k-sized
+/// variable still needs a size for k at every point.
+pub fn const_dims(exprs: &[&RecExpr<Math>]) -> Vec<Dim> {
+    let mut out = Vec::new();
+    for node in exprs.iter().flat_map(|e| e.as_ref()) {
+        if let Math::Const(c) = node {
+            match *c {
+                Const::Eye(n) => out.push(n),
+                Const::Ones(a, b) | Const::Zero(a, b) | Const::Commutation(a, b) => {
+                    out.extend([a, b]);
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,21 +286,4 @@ mod tests {
         assert_eq!(q.values[&Symbol::from("a")][(0, 0)], 2.0);
         assert_eq!(q.values[&Symbol::from("b")][(0, 0)], 1.0);
     }
-}
-
-/// The dimensions that shaped constants of `exprs` mention: `ones(k)` with no k-sized
-/// variable still needs a size for k at every point.
-pub fn const_dims(exprs: &[&RecExpr<Math>]) -> Vec<Dim> {
-    let mut out = Vec::new();
-    for node in exprs.iter().flat_map(|e| e.as_ref()) {
-        if let Math::Const(c) = node {
-            match *c {
-                Const::Eye(n) => out.push(n),
-                Const::Ones(a, b) | Const::Zero(a, b) | Const::Commutation(a, b) => {
-                    out.extend([a, b]);
-                }
-            }
-        }
-    }
-    out
 }

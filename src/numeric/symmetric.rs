@@ -52,7 +52,13 @@ pub fn check_symmetric(
 }
 
 /// f at the point with `wrt` moved by `h` times `dir`.
-fn moved(f: &RecExpr<Math>, point: &Point, wrt: Symbol, dir: &Mat, h: f64) -> Result<f64, EvalError> {
+fn moved(
+    f: &RecExpr<Math>,
+    point: &Point,
+    wrt: Symbol,
+    dir: &Mat,
+    h: f64,
+) -> Result<f64, EvalError> {
     let mut p = point.clone();
     let x = p.values.get_mut(&wrt).ok_or(EvalError::UnknownName(wrt))?;
     *x += dir * h;
@@ -64,7 +70,13 @@ fn step(point: &Point, wrt: Symbol) -> Result<f64, EvalError> {
     Ok(1e-5 * x.amax().max(1.0))
 }
 
-fn sym_error(f: &RecExpr<Math>, c: &Mat, point: &Point, wrt: Symbol, seed: u64) -> Result<f64, EvalError> {
+fn sym_error(
+    f: &RecExpr<Math>,
+    c: &Mat,
+    point: &Point,
+    wrt: Symbol,
+    seed: u64,
+) -> Result<f64, EvalError> {
     let n = c.nrows();
     // The convention promises a symmetric C.
     let mut err = rel_err(c, &c.transpose());

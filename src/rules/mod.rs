@@ -234,7 +234,11 @@ impl RuleSet {
     }
 
     /// The tidying rules of a stage (see `Rule::tidy`), less those left out.
-    pub fn tidy_rewrites(&self, phase: Phase, without: &[String]) -> Vec<Rewrite<Math, MathAnalysis>> {
+    pub fn tidy_rewrites(
+        &self,
+        phase: Phase,
+        without: &[String],
+    ) -> Vec<Rewrite<Math, MathAnalysis>> {
         self.rules
             .iter()
             .filter(|r| r.tidy && r.phase.runs_in(phase) && !left_out(without, &r.name))
@@ -269,7 +273,11 @@ impl RuleSet {
 
     fn closest(&self, name: &str) -> Option<&str> {
         let score = |r: &str| -> usize {
-            let common = name.chars().zip(r.chars()).take_while(|(a, b)| a == b).count();
+            let common = name
+                .chars()
+                .zip(r.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
             name.len().max(r.len()) - common
         };
         self.rules
@@ -298,7 +306,13 @@ mod tests {
     fn the_builtin_rules_load() {
         match RuleSet::builtin() {
             Ok(r) => assert!(r.rules.len() > 100),
-            Err(e) => panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")),
+            Err(e) => panic!(
+                "{}",
+                e.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
         }
     }
 }

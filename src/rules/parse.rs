@@ -36,7 +36,11 @@ pub struct RuleError {
 
 impl std::fmt::Display for RuleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.col, self.message
+        )
     }
 }
 
@@ -60,7 +64,11 @@ impl Lines {
         let offset = offset.min(src.len());
         let line = self.0.partition_point(|s| *s <= offset);
         let start = self.0[line - 1];
-        let col = src.get(start..offset).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        let col = src
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line, col)
     }
 }
@@ -114,7 +122,10 @@ fn split_forms<'a>(src: &'a str, error: &mut impl FnMut(usize, String)) -> Vec<F
                             depth += 1;
                             if depth > MAX_NESTING && !too_deep {
                                 too_deep = true;
-                                error(j, format!("nested too deeply (more than {MAX_NESTING} levels)"));
+                                error(
+                                    j,
+                                    format!("nested too deeply (more than {MAX_NESTING} levels)"),
+                                );
                             }
                         }
                         ')' if !in_string => {
@@ -157,7 +168,10 @@ fn split_forms<'a>(src: &'a str, error: &mut impl FnMut(usize, String)) -> Vec<F
                     chars.next();
                 }
                 let shown: String = src[i..end].chars().take(40).collect();
-                error(i, format!("`{}` stands outside any form", shown.escape_debug()));
+                error(
+                    i,
+                    format!("`{}` stands outside any form", shown.escape_debug()),
+                );
             }
         }
     }
@@ -330,9 +344,12 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
 fn read_var(s: &Sexp) -> Result<Var, String> {
     let t = sexp_text(s);
     if !t.starts_with('?') || t.len() < 2 {
-        return Err(format!("expected a pattern variable like `?a`, found `{t}`"));
+        return Err(format!(
+            "expected a pattern variable like `?a`, found `{t}`"
+        ));
     }
-    t.parse::<Var>().map_err(|e| format!("bad variable `{t}`: {e}"))
+    t.parse::<Var>()
+        .map_err(|e| format!("bad variable `{t}`: {e}"))
 }
 
 fn read_condition(s: &Sexp) -> Result<Condition, String> {
@@ -385,7 +402,11 @@ fn read_rule(
     let both_ways = match arrow.as_str() {
         "=>" => false,
         "<=>" => true,
-        other => return Err(format!("rule `{name}`: expected `=>` or `<=>`, found `{other}`")),
+        other => {
+            return Err(format!(
+                "rule `{name}`: expected `=>` or `<=>`, found `{other}`"
+            ))
+        }
     };
     let opts = read_options(&items[5..]).map_err(|m| format!("rule `{name}`: {m}"))?;
     let phase = opts.phase.unwrap_or(default_phase);
@@ -395,7 +416,9 @@ fn read_rule(
         match (phase, head(lhs).as_deref()) {
             (Phase::Differential, Some("d")) => {}
             (Phase::Differential, _) => {
-                return Err(format!("rule `{name}`: a differential rule rewrites `(d …)`"))
+                return Err(format!(
+                    "rule `{name}`: a differential rule rewrites `(d …)`"
+                ))
             }
             (Phase::Collect, Some("lin" | "jacv")) => {}
             (Phase::Collect, _) => {
@@ -424,7 +447,9 @@ fn read_rule(
             .chain(opts.conditions.iter().flat_map(|c| c.vars.iter()))
         {
             if !bound.contains(v) {
-                return Err(format!("rule `{name}`: {v} is not bound by the left-hand side"));
+                return Err(format!(
+                    "rule `{name}`: {v} is not bound by the left-hand side"
+                ));
             }
         }
         let rewrite = Rule::build_rewrite(&name, &pattern, &template, &opts.conditions)
@@ -456,8 +481,19 @@ fn read_rule(
 /// The first shape constant (`ones`, `eye-rows`, …) heading a list inside `s`.
 fn shaped_head(s: &Sexp) -> Option<&'static str> {
     const SHAPED: [&str; 13] = [
-        "zero-like", "ones-like", "ones-rows", "ones-cols", "eye-rows", "eye-cols", "eye-vec",
-        "commutation-of", "eye", "ones", "zeros", "K", "dim",
+        "zero-like",
+        "ones-like",
+        "ones-rows",
+        "ones-cols",
+        "eye-rows",
+        "eye-cols",
+        "eye-vec",
+        "commutation-of",
+        "eye",
+        "ones",
+        "zeros",
+        "K",
+        "dim",
     ];
     let mut stack = vec![s];
     while let Some(s) = stack.pop() {
@@ -476,9 +512,10 @@ fn shaped_head(s: &Sexp) -> Option<&'static str> {
 /// Appends the pattern `s` (names `?x` are pattern variables) to `ast`.
 fn pattern_node(s: &Sexp, ast: &mut egg::RecExpr<ENodeOrVar<Math>>) -> Result<egg::Id, String> {
     let node = match s {
-        Sexp::String(t) if t.starts_with('?') => {
-            ENodeOrVar::Var(t.parse::<Var>().map_err(|e| format!("bad variable `{t}`: {e}"))?)
-        }
+        Sexp::String(t) if t.starts_with('?') => ENodeOrVar::Var(
+            t.parse::<Var>()
+                .map_err(|e| format!("bad variable `{t}`: {e}"))?,
+        ),
         Sexp::String(t) => ENodeOrVar::ENode(Math::from_op(t, vec![]).map_err(|e| e.0)?),
         Sexp::List(items) if !items.is_empty() => {
             let Sexp::String(head) = &items[0] else {
@@ -525,7 +562,11 @@ fn read_dim(s: &Sexp) -> Result<DimExpr, String> {
             .ok()
             .filter(|k| *k >= 1)
             .map(DimExpr::Int)
-            .ok_or_else(|| format!("`{t}` is not a size: write (rows ?a), (cols ?a), (size ?a) or a whole number")),
+            .ok_or_else(|| {
+                format!(
+                    "`{t}` is not a size: write (rows ?a), (cols ?a), (size ?a) or a whole number"
+                )
+            }),
         Sexp::List(items) => {
             let h = items.first().map(sexp_text).unwrap_or_default();
             match (h.as_str(), items.len()) {
@@ -564,29 +605,35 @@ fn build(s: &Sexp, nodes: &mut Vec<TNode>) -> Result<egg::Id, String> {
                 }
             }
             if let Some((_, kind)) = ShapedKind::ALL.iter().find(|(n, _)| *n == head) {
-                let dims = items[1..].iter().map(read_dim).collect::<Result<Vec<_>, _>>()?;
+                let dims = items[1..]
+                    .iter()
+                    .map(read_dim)
+                    .collect::<Result<Vec<_>, _>>()?;
                 let arity_ok = match kind {
                     ShapedKind::Eye | ShapedKind::Number => dims.len() == 1,
                     ShapedKind::Ones => dims.len() == 1 || dims.len() == 2,
                     ShapedKind::Zeros | ShapedKind::Commutation => dims.len() == 2,
                 };
                 if !arity_ok {
-                    return Err(format!("`({head} …)` takes {} size(s)", match kind {
-                        ShapedKind::Eye | ShapedKind::Number => "1",
-                        ShapedKind::Ones => "1 or 2",
-                        _ => "2",
-                    }));
+                    return Err(format!(
+                        "`({head} …)` takes {} size(s)",
+                        match kind {
+                            ShapedKind::Eye | ShapedKind::Number => "1",
+                            ShapedKind::Ones => "1 or 2",
+                            _ => "2",
+                        }
+                    ));
                 }
                 TNode::Shaped(*kind, dims)
             } else {
-                if Op::from_name(&head).is_none() {
+                if Op::from_name(head).is_none() {
                     return Err(format!("`{head}` is not an operator of the language"));
                 }
                 let children = items[1..]
                     .iter()
                     .map(|c| build(c, nodes))
                     .collect::<Result<Vec<_>, _>>()?;
-                TNode::Node(Math::from_op(&head, children).map_err(|e| e.0)?)
+                TNode::Node(Math::from_op(head, children).map_err(|e| e.0)?)
             }
         }
         _ => return Err(format!("unexpected `{}`", sexp_text(s))),

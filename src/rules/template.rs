@@ -28,7 +28,11 @@ pub enum DimExpr {
 
 impl DimExpr {
     /// The size, given the shapes of the matched classes and of the matched term.
-    pub fn eval(&self, shape_of: &impl Fn(Var) -> Option<Shape>, here: Option<Shape>) -> Option<Dim> {
+    pub fn eval(
+        &self,
+        shape_of: &impl Fn(Var) -> Option<Shape>,
+        here: Option<Shape>,
+    ) -> Option<Dim> {
         Some(match self {
             DimExpr::Rows(v) => shape_of(*v)?.rows,
             DimExpr::Cols(v) => shape_of(*v)?.cols,
@@ -162,8 +166,10 @@ impl Template {
             let (n, s) = match node {
                 TNode::Var(v) => (ENodeOrVar::Var(*v), shape_of(*v)?),
                 TNode::Shaped(kind, dims) => {
-                    let dims: Option<Vec<Dim>> =
-                        dims.iter().map(|d| d.eval(&shape_of, Some(target))).collect();
+                    let dims: Option<Vec<Dim>> = dims
+                        .iter()
+                        .map(|d| d.eval(&shape_of, Some(target)))
+                        .collect();
                     let m = kind.build(&dims?)?;
                     let s = node_shape(&m, |_| Shape::scalar(), |n| env.shape(n)).ok()?;
                     (ENodeOrVar::ENode(m), s)

@@ -119,6 +119,9 @@ struct Pending<T> {
     tag: T,
 }
 
+/// A waiting equation: its tag and the two sides as text.
+pub type Waiting<T> = (T, String, String);
+
 /// The one union-find of sizes (bindings, not a forest: every binding is a substitution).
 #[derive(Debug, Clone)]
 pub struct Solver<T: Clone> {
@@ -297,7 +300,7 @@ impl<T: Clone> Solver<T> {
 
     /// Retries waiting equations until none can be decided; returns the tags of those
     /// that fail, and of those that stay undecided.
-    pub fn settle(&mut self) -> (Vec<(T, String, String)>, Vec<(T, String, String)>) {
+    pub fn settle(&mut self) -> (Vec<Waiting<T>>, Vec<Waiting<T>>) {
         let mut failed = Vec::new();
         loop {
             let pending = std::mem::take(&mut self.pending);
@@ -438,7 +441,10 @@ mod tests {
         let m = Size::known(Dim::new("m"));
         assert!(!s.unify(&n, &m));
         assert!(!s.unify(&n, &Size::one()));
-        assert!(s.unify(&Size::known(Dim::new("2*n")), &n.times(&Size::known(Dim::int(2)))));
+        assert!(s.unify(
+            &Size::known(Dim::new("2*n")),
+            &n.times(&Size::known(Dim::int(2)))
+        ));
     }
 
     #[test]

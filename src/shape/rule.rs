@@ -201,9 +201,7 @@ impl ShapeRule {
                 if !s.unify(&a.cols, &one) {
                     return Err(Fault::NotColumn(0));
                 }
-                let q = s
-                    .quotient(&a.rows, &carrier.rows)
-                    .ok_or(Fault::Mismatch)?;
+                let q = s.quotient(&a.rows, &carrier.rows).ok_or(Fault::Mismatch)?;
                 Ok(Sh::new(carrier.rows.clone(), q))
             }
             Lin => {

@@ -16,21 +16,6 @@ pub enum BinOp {
     HPow,
 }
 
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-            BinOp::Mul => "*",
-            BinOp::HMul => ".*",
-            BinOp::HDiv => "./",
-            BinOp::Div => "/",
-            BinOp::Pow => "^",
-            BinOp::HPow => ".^",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Num(f64),

@@ -107,7 +107,8 @@ fn parse_one(text: &str, start: usize) -> Result<(String, DeclKind), Diagnostic>
             if let Some(bad) = dims.iter().find(|d| !is_dimension(d)) {
                 let inner_span = Span::new(rest_start + open + 1, rest_start + rest.len() - 1);
                 let message = if bad.is_empty() {
-                    "a size is missing (a name, a positive whole number or a product of them)".to_string()
+                    "a size is missing (a name, a positive whole number or a product of them)"
+                        .to_string()
                 } else {
                     format!("`{bad}` is not a size (a name, a positive whole number or a product of them)")
                 };
@@ -185,12 +186,17 @@ fn is_dimension(s: &str) -> bool {
     !s.is_empty()
         && s.split('*').map(str::trim).all(|f| {
             is_identifier(f)
-                || (!f.is_empty() && f.len() < 10 && f.chars().all(|c| c.is_ascii_digit()) && f.parse::<u64>().is_ok_and(|v| v > 0))
+                || (!f.is_empty()
+                    && f.len() < 10
+                    && f.chars().all(|c| c.is_ascii_digit())
+                    && f.parse::<u64>().is_ok_and(|v| v > 0))
         })
 }
 
 /// Names the language gives a meaning of its own: constants, functions, `where`.
 pub fn is_builtin(name: &str) -> bool {
-    const CONSTANTS: &[&str] = &["I", "K", "eye", "ones", "zeros", "vector", "matrix", "where"];
+    const CONSTANTS: &[&str] = &[
+        "I", "K", "eye", "ones", "zeros", "vector", "matrix", "where",
+    ];
     CONSTANTS.contains(&name) || !crate::lang::Op::from_call(name).is_empty()
 }

@@ -44,10 +44,14 @@ pub fn to_latex(expr: &RecExpr<Math>, env: &Env, share: bool) -> String {
         if e.as_ref().is_empty() {
             continue;
         }
-        let shapes = shapes_of(e, |v| scope.shape(v)).unwrap_or_else(|_| vec![Shape::scalar(); e.as_ref().len()]);
-        let text = Printer { expr: e, shapes: &shapes }
-            .print(Id::from(e.as_ref().len() - 1), None)
-            .0;
+        let shapes = shapes_of(e, |v| scope.shape(v))
+            .unwrap_or_else(|_| vec![Shape::scalar(); e.as_ref().len()]);
+        let text = Printer {
+            expr: e,
+            shapes: &shapes,
+        }
+        .print(Id::from(e.as_ref().len() - 1), None)
+        .0;
         match name {
             Some(n) => {
                 if let Some(s) = shapes.last() {
@@ -102,7 +106,10 @@ impl Printer<'_> {
     }
 
     fn call(&self, id: Id, f: &str, a: Id) -> Out {
-        (format!("{f}\\left({}\\right)", self.at(a, id, Prec::Add)), Prec::Atom)
+        (
+            format!("{f}\\left({}\\right)", self.at(a, id, Prec::Add)),
+            Prec::Atom,
+        )
     }
 
     /// `a op b`; a negative right operand is parenthesized too (`a - \left(-b\right)`).
@@ -174,9 +181,15 @@ impl Printer<'_> {
                     format!("{}^{{-\\top}}", self.at(*x, a, Prec::Atom)),
                     Prec::Script,
                 ),
-                _ => (format!("{}^\\top", self.at(a, id, Prec::Atom)), Prec::Script),
+                _ => (
+                    format!("{}^\\top", self.at(a, id, Prec::Atom)),
+                    Prec::Script,
+                ),
             },
-            (_, Op::Inv) => (format!("{}^{{-1}}", self.at(a, id, Prec::Atom)), Prec::Script),
+            (_, Op::Inv) => (
+                format!("{}^{{-1}}", self.at(a, id, Prec::Atom)),
+                Prec::Script,
+            ),
             (_, Op::D) => (self.differential(id, id), Prec::Atom),
             _ => self.call(id, &format!("\\operatorname{{{}}}", op.name()), a),
         }
@@ -193,7 +206,11 @@ impl Printer<'_> {
         }
         match (op.info().latex, op) {
             (Latex::Infix(sym, p), _) => {
-                let p = if op == Op::Kron { Prec::Kron } else { from_table(p) };
+                let p = if op == Op::Kron {
+                    Prec::Kron
+                } else {
+                    from_table(p)
+                };
                 self.infix(id, a, sym.trim(), b, p)
             }
             (Latex::Template(t), _) => (
@@ -203,11 +220,19 @@ impl Printer<'_> {
             ),
             (_, Op::Mul) => self.product(id, a, b),
             (_, Op::Pow) => (
-                format!("{}^{{{}}}", self.at(a, id, Prec::Atom), self.at(b, id, Prec::Add)),
+                format!(
+                    "{}^{{{}}}",
+                    self.at(a, id, Prec::Atom),
+                    self.at(b, id, Prec::Add)
+                ),
                 Prec::Script,
             ),
             (_, Op::HPow) => (
-                format!("{}^{{\\circ {}}}", self.at(a, id, Prec::Atom), self.at(b, id, Prec::Add)),
+                format!(
+                    "{}^{{\\circ {}}}",
+                    self.at(a, id, Prec::Atom),
+                    self.at(b, id, Prec::Add)
+                ),
                 Prec::Script,
             ),
             (_, Op::Unvec) => (

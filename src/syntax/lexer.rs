@@ -1,7 +1,7 @@
 //! Tokens of the expression language, each with its span.
 
-use crate::error::Span;
 use crate::error::Diagnostic;
+use crate::error::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {

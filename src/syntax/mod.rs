@@ -15,5 +15,4 @@ mod share;
 mod sizing;
 pub mod text;
 
-pub use ast::{Expr, ExprKind, Program};
-pub use parser::{parse, parse_program};
+pub use parser::parse_program;

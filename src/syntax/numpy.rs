@@ -98,7 +98,10 @@ impl Printer<'_> {
             Prec::Add => Prec::Mul,
             _ => Prec::Unary,
         };
-        Ok((format!("{}{op}{}", self.at(a, id, p)?, self.at(b, id, right)?), p))
+        Ok((
+            format!("{}{op}{}", self.at(a, id, p)?, self.at(b, id, right)?),
+            p,
+        ))
     }
 
     /// A size as Python: `x.shape[0]`, `(A.shape[0]*B.shape[1])`, or an integer.
@@ -162,15 +165,29 @@ impl Printer<'_> {
 
     fn unary(&self, id: Id, op: Op, a: Id) -> Out {
         // On a 1×1 operand these are the identity: skip them, a float has no methods.
-        if matches!(op, Op::Trans | Op::Tr | Op::Det | Op::DiagV | Op::Vec | Op::Diag) && self.scalar(a) {
+        if matches!(
+            op,
+            Op::Trans | Op::Tr | Op::Det | Op::DiagV | Op::Vec | Op::Diag
+        ) && self.scalar(a)
+        {
             return self.print(a, Some(id));
         }
         if self.scalar(a) {
             match op {
-                Op::LogDet => return Ok((format!("np.log({})", self.at(a, id, Prec::Add)?), Prec::Atom)),
+                Op::LogDet => {
+                    return Ok((
+                        format!("np.log({})", self.at(a, id, Prec::Add)?),
+                        Prec::Atom,
+                    ))
+                }
                 Op::Inv => return Ok((format!("1/{}", self.at(a, id, Prec::Unary)?), Prec::Mul)),
                 Op::Adj => return Ok(("1".to_string(), Prec::Atom)),
-                Op::Norm2 | Op::Norm1 => return Ok((format!("np.abs({})", self.at(a, id, Prec::Add)?), Prec::Atom)),
+                Op::Norm2 | Op::Norm1 => {
+                    return Ok((
+                        format!("np.abs({})", self.at(a, id, Prec::Add)?),
+                        Prec::Atom,
+                    ))
+                }
                 _ => {}
             }
         }
@@ -181,22 +198,34 @@ impl Printer<'_> {
                 Ok((t.replace("{0}", &arg), Prec::Atom))
             }
             (_, Op::Neg) => Ok((format!("-{}", self.at(a, id, Prec::Unary)?), Prec::Unary)),
-            (_, Op::Trans) => Ok((format!("{}.T", self.at(a, id, Prec::Postfix)?), Prec::Postfix)),
+            (_, Op::Trans) => Ok((
+                format!("{}.T", self.at(a, id, Prec::Postfix)?),
+                Prec::Postfix,
+            )),
             _ => Err(format!("`{}` has no NumPy form", op.name())),
         }
     }
 
     fn binary(&self, id: Id, op: Op, a: Id, b: Id) -> Out {
         match (op.info().numpy, op) {
-            (_, Op::Mul) if self.scalar(a) || self.scalar(b) => self.infix(id, a, "*", b, Prec::Mul),
+            (_, Op::Mul) if self.scalar(a) || self.scalar(b) => {
+                self.infix(id, a, "*", b, Prec::Mul)
+            }
             (_, Op::Mul) => self.infix(id, a, "@", b, Prec::Mul),
             (_, Op::Pow) if self.scalar(a) => Ok((
-                format!("{}**{}", self.at(a, id, Prec::Postfix)?, self.at(b, id, Prec::Unary)?),
+                format!(
+                    "{}**{}",
+                    self.at(a, id, Prec::Postfix)?,
+                    self.at(b, id, Prec::Unary)?
+                ),
                 Prec::Pow,
             )),
             (_, Op::Pow) => match &self.expr[b] {
                 Math::Num(k) if k.is_integer() => Ok((
-                    format!("np.linalg.matrix_power({}, {k})", self.at(a, id, Prec::Add)?),
+                    format!(
+                        "np.linalg.matrix_power({}, {k})",
+                        self.at(a, id, Prec::Add)?
+                    ),
                     Prec::Atom,
                 )),
                 _ => Err("a matrix power needs a whole-number exponent".to_string()),
@@ -204,7 +233,11 @@ impl Printer<'_> {
             (Numpy::Infix(sym, p), _) => {
                 if p == Prec::Pow {
                     Ok((
-                        format!("{}{sym}{}", self.at(a, id, Prec::Postfix)?, self.at(b, id, Prec::Unary)?),
+                        format!(
+                            "{}{sym}{}",
+                            self.at(a, id, Prec::Postfix)?,
+                            self.at(b, id, Prec::Unary)?
+                        ),
                         Prec::Pow,
                     ))
                 } else {
@@ -219,7 +252,10 @@ impl Printer<'_> {
             (_, Op::Unvec) => {
                 let rows = self.size(self.shapes[usize::from(b)].rows)?;
                 Ok((
-                    format!("{}.reshape(({rows}, -1), order='F')", self.at(a, id, Prec::Postfix)?),
+                    format!(
+                        "{}.reshape(({rows}, -1), order='F')",
+                        self.at(a, id, Prec::Postfix)?
+                    ),
                     Prec::Postfix,
                 ))
             }

@@ -19,18 +19,6 @@ const LEFT_TO_RIGHT: usize = 64;
 /// costs more stack per level than a walk over the tree.
 pub const MAX_NESTING: usize = 64;
 
-/// Parses a whole expression without `where` definitions.
-pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
-    let p = parse_program(src)?;
-    match p.bindings.first() {
-        None => Ok(p.body),
-        Some(b) => Err(vec![Diagnostic::new(
-            "`where` definitions are not allowed here".to_string(),
-            b.name_span,
-        )]),
-    }
-}
-
 /// Parses an input: an expression, optionally followed by `where name = expr; …`.
 /// On failure, every lexical error and the first syntax error are returned (after a
 /// syntax error the rest of the text has no structure).
@@ -116,7 +104,10 @@ impl Parser {
                 };
                 if *self.peek() != Tok::Equals {
                     return Err(Diagnostic::new(
-                        format!("expected `=` after `{name}`, found {}", self.peek().describe()),
+                        format!(
+                            "expected `=` after `{name}`, found {}",
+                            self.peek().describe()
+                        ),
                         self.span(),
                     ));
                 }
@@ -258,7 +249,11 @@ impl Parser {
 
     /// The operands of one associative operator, combined pairwise (left to right
     /// when there are few).
-    fn balanced(&mut self, mut run: Vec<(Expr, usize)>, op: Option<BinOp>) -> Result<(Expr, usize), Diagnostic> {
+    fn balanced(
+        &mut self,
+        mut run: Vec<(Expr, usize)>,
+        op: Option<BinOp>,
+    ) -> Result<(Expr, usize), Diagnostic> {
         if run.len() <= LEFT_TO_RIGHT {
             let op = op.unwrap_or(BinOp::Mul);
             let mut it = run.into_iter();

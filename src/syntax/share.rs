@@ -84,7 +84,13 @@ pub fn unfold(expr: &RecExpr<Math>, env: &Env, share: bool) -> Unfolded {
                     }
                 })
                 .sum();
-            eff[i] = len[i] - nodes[i].children().iter().map(|c| len[usize::from(*c)]).sum::<usize>() + kids;
+            eff[i] = len[i]
+                - nodes[i]
+                    .children()
+                    .iter()
+                    .map(|c| len[usize::from(*c)])
+                    .sum::<usize>()
+                + kids;
             let wanted = !nodes[i].is_leaf()
                 && uses[i] >= 2
                 && (eff[i] >= LONG || (total > CROWDED && eff[i] >= MEDIUM));
@@ -133,7 +139,9 @@ fn tree(dag: &RecExpr<Math>, root: Id, named: &[Option<Symbol>], is_body: bool) 
             let k = node.children().len();
             let kids: Vec<Id> = done.split_off(done.len() - k);
             let mut it = kids.into_iter();
-            let n = node.clone().map_children(|_| it.next().unwrap_or(Id::from(0)));
+            let n = node
+                .clone()
+                .map_children(|_| it.next().unwrap_or(Id::from(0)));
             done.push(out.add(n));
         } else {
             stack.push((id, true));

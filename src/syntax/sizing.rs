@@ -39,12 +39,14 @@ pub fn broadcast_operand(expr: &RecExpr<Math>, shapes: &[Shape], parent: Id, id:
 }
 
 /// ones, a zero, or a scalar times ones.
+/// One tree's short forms per node, and its nodes' shapes.
+type TreeSizes = (Vec<Option<Short>>, Vec<Sh<Size>>);
+
 fn broadcast_form(expr: &RecExpr<Math>, shapes: &[Shape], id: Id) -> bool {
     match &expr[id] {
         Math::Const(Const::Ones(..) | Const::Zero(..)) => true,
         Math::Binary(Op::Mul, [s, o]) => {
-            shapes[usize::from(*s)].is_scalar()
-                && matches!(expr[*o], Math::Const(Const::Ones(..)))
+            shapes[usize::from(*s)].is_scalar() && matches!(expr[*o], Math::Const(Const::Ones(..)))
         }
         _ => false,
     }
@@ -63,7 +65,8 @@ pub fn short_constants(
     let mut solver: Solver<()> = Solver::new(());
     let mut defined: HashMap<Symbol, Sh<Size>> = HashMap::new();
     let mut consistent = true;
-    let mut per_tree: Vec<(Vec<Option<Short>>, Vec<Sh<Size>>)> = Vec::new();
+    // Per tree: each node's short form, and its shape.
+    let mut per_tree: Vec<TreeSizes> = Vec::new();
     let trees: Vec<(Option<Symbol>, &RecExpr<Math>)> = u
         .bindings
         .iter()
@@ -71,7 +74,14 @@ pub fn short_constants(
         .chain(std::iter::once((None, &u.body)))
         .collect();
     for (t, (name, expr)) in trees.iter().enumerate() {
-        let (cands, sh) = infer_tree(expr, &shapes[t], env, &defined, &mut solver, &mut consistent);
+        let (cands, sh) = infer_tree(
+            expr,
+            &shapes[t],
+            env,
+            &defined,
+            &mut solver,
+            &mut consistent,
+        );
         if let (Some(name), Some(last)) = (name, sh.last()) {
             defined.insert(*name, last.clone());
         }
@@ -142,8 +152,11 @@ fn infer_tree(
                     (None, None) => known(shapes[i]),
                 },
                 Math::Unary(op, _) | Math::Binary(op, _) => {
-                    let args: Vec<Sh<Size>> =
-                        node.children().iter().map(|c| sh[usize::from(*c)].clone()).collect();
+                    let args: Vec<Sh<Size>> = node
+                        .children()
+                        .iter()
+                        .map(|c| sh[usize::from(*c)].clone())
+                        .collect();
                     match op.info().shape.apply(solver, &args) {
                         Ok(s) => s,
                         Err(_) => {

@@ -3,7 +3,7 @@
 //! spelled as the table says, shaped constants sized only where the context does not
 //! size them (`sizing`), and large repeated subterms named once (`share`).
 
-use egg::{Id, RecExpr, Symbol};
+use egg::{Id, RecExpr};
 
 use super::share::{unfold, Unfolded};
 use super::sizing::{broadcast_operand, short_constants, Short};
@@ -175,7 +175,10 @@ impl Printer<'_> {
     fn unary(&self, id: Id, op: Op, a: Id) -> (String, Prec) {
         match op.info().text {
             Text::Prefix(sym) => (format!("{sym}{}", self.at(a, id, Prec::Unary)), Prec::Unary),
-            Text::Postfix(sym) => (format!("{}{sym}", self.at(a, id, Prec::Postfix)), Prec::Postfix),
+            Text::Postfix(sym) => (
+                format!("{}{sym}", self.at(a, id, Prec::Postfix)),
+                Prec::Postfix,
+            ),
             Text::Call(f) => self.call(id, f, &[a]),
             _ => match op {
                 Op::D => (self.differential(a, id), Prec::Atom),
@@ -187,7 +190,11 @@ impl Printer<'_> {
     fn binary(&self, id: Id, op: Op, a: Id, b: Id) -> (String, Prec) {
         // Division by a scalar is `/`, as a user writes it (`./` stays for arrays).
         if op == Op::HDiv && self.shapes[usize::from(b)].is_scalar() {
-            let text = format!("{}/{}", self.at(a, id, Prec::Mul), self.at(b, id, Prec::Unary));
+            let text = format!(
+                "{}/{}",
+                self.at(a, id, Prec::Mul),
+                self.at(b, id, Prec::Unary)
+            );
             return (text, Prec::Mul);
         }
         match op.info().text {
@@ -197,22 +204,36 @@ impl Printer<'_> {
                     Prec::Add => Prec::Mul,
                     _ => Prec::Unary,
                 };
-                (format!("{}{sym}{}", self.at(a, id, p), self.at(b, id, right)), p)
+                (
+                    format!("{}{sym}{}", self.at(a, id, p), self.at(b, id, right)),
+                    p,
+                )
             }
             // The base of `^` is read at the postfix level, the exponent at the unary one.
             Text::Power(sym) => (
-                format!("{}{sym}{}", self.at(a, id, Prec::Postfix), self.at(b, id, Prec::Unary)),
+                format!(
+                    "{}{sym}{}",
+                    self.at(a, id, Prec::Postfix),
+                    self.at(b, id, Prec::Unary)
+                ),
                 Prec::Pow,
             ),
             Text::Call("unvec") => {
                 let rows = self.shapes[usize::from(b)].rows;
-                (format!("unvec({}, {rows})", self.at(a, id, Prec::Add)), Prec::Atom)
+                (
+                    format!("unvec({}, {rows})", self.at(a, id, Prec::Add)),
+                    Prec::Atom,
+                )
             }
             Text::Call(f) => self.call(id, f, &[a, b]),
             _ => match op {
                 // Canonical forms, for step-by-step output only: not input syntax.
                 Op::Lin => (
-                    format!("tr({}*{})", self.at(a, id, Prec::Mul), self.differential_term(b, id)),
+                    format!(
+                        "tr({}*{})",
+                        self.at(a, id, Prec::Mul),
+                        self.differential_term(b, id)
+                    ),
                     Prec::Atom,
                 ),
                 Op::JacV => {
@@ -251,9 +272,4 @@ fn constant(c: Const, bare: bool) -> String {
         Const::Zero(r, c) => format!("zeros({r}, {c})"),
         Const::Commutation(m, n) => format!("K({m}, {n})"),
     }
-}
-
-/// The names a printed definition list introduces, for callers that read it back.
-pub fn binding_names(t: &SharedText) -> Vec<Symbol> {
-    t.bindings.iter().map(|(n, _)| Symbol::from(n.as_str())).collect()
 }

@@ -25,9 +25,7 @@ fn done(nodes: &mut Vec<PNode>, m: Math) -> Id {
 fn size_of(e: &Expr) -> Option<Dim> {
     match &e.kind {
         ExprKind::Name(d) if !is_builtin(d) => Some(Dim::new(d)),
-        ExprKind::Num(v) if v.fract() == 0.0 && *v >= 1.0 && *v < 1e9 => {
-            Some(Dim::int(*v as u64))
-        }
+        ExprKind::Num(v) if v.fract() == 0.0 && *v >= 1.0 && *v < 1e9 => Some(Dim::int(*v as u64)),
         ExprKind::Binary(BinOp::Mul, a, b) => Some(dim_mul(size_of(a)?, size_of(b)?)),
         _ => None,
     }
@@ -53,11 +51,15 @@ impl Checker<'_> {
                 self.definitions.push(b.name.clone());
             }
         }
-        self.defined_anywhere.extend(self.definitions.iter().cloned());
+        self.defined_anywhere
+            .extend(self.definitions.iter().cloned());
         for b in &p.bindings {
             if self.decls.contains_key(&b.name) || is_builtin(&b.name) {
                 self.error(
-                    format!("`{}` is already a name: choose another for this definition", b.name),
+                    format!(
+                        "`{}` is already a name: choose another for this definition",
+                        b.name
+                    ),
                     b.name_span,
                 );
                 continue;
@@ -78,7 +80,10 @@ impl Checker<'_> {
     fn operand<'e>(&self, e: &'e Expr, s: &TShape) -> Operand<'e> {
         let text = self.src.get(e.span.start..e.span.end).unwrap_or("?");
         let undeclared = |n: &'e str| {
-            self.names.get(n).filter(|v| !v.declared).map(|v| (n, v.kind))
+            self.names
+                .get(n)
+                .filter(|v| !v.declared)
+                .map(|v| (n, v.kind))
         };
         // The undeclared names inside, in order: `exp(s)*x` may mean a scalar `s`.
         let mut inside: Vec<(&'e str, crate::env::VarKind)> = Vec::new();
@@ -101,10 +106,6 @@ impl Checker<'_> {
         Operand {
             text: text.to_string(),
             shape: self.show(s),
-            name: match &e.kind {
-                ExprKind::Name(n) => undeclared(n.as_str()),
-                _ => None,
-            },
             inside,
         }
     }
@@ -144,10 +145,7 @@ impl Checker<'_> {
             return (*id, s.clone());
         }
         if self.definitions.iter().any(|d| d == name) {
-            let s = self.error(
-                format!("`{name}` is used before its definition"),
-                span,
-            );
+            let s = self.error(format!("`{name}` is used before its definition"), span);
             return (done(nodes, Math::num(0.0)), s);
         }
         match name {
@@ -157,7 +155,10 @@ impl Checker<'_> {
             }
             "ones" => {
                 let n = self.solver.fresh();
-                return (push(nodes, PNode::Ones(n.clone(), Size::one())), Sh::new(n, Size::one()));
+                return (
+                    push(nodes, PNode::Ones(n.clone(), Size::one())),
+                    Sh::new(n, Size::one()),
+                );
             }
             _ => {}
         }
@@ -293,11 +294,11 @@ impl Checker<'_> {
         let (r, c) = (like.rows.clone(), like.cols.clone());
         let shape = Sh::new(r.clone(), c.clone());
         match literal(e) {
-            Some(v) if v == 0.0 => {
+            Some(0.0) => {
                 nodes[usize::from(id)] = PNode::Zero(r, c);
                 (id, shape)
             }
-            Some(v) if v == 1.0 => {
+            Some(1.0) => {
                 nodes[usize::from(id)] = PNode::Ones(r, c);
                 (id, shape)
             }
@@ -321,7 +322,10 @@ impl Checker<'_> {
     ) -> Option<(Id, TShape)> {
         let x = self.operand(a, sa).describe();
         if self.solver.walk(&sa.cols).is_one() {
-            let shown = [self.operand(a, sa), self.operand(b, &Sh::new(Size::one(), Size::one()))];
+            let shown = [
+                self.operand(a, sa),
+                self.operand(b, &Sh::new(Size::one(), Size::one())),
+            ];
             let (notes, _) = messages::guesses(&shown, Op::Pow);
             let s = self.error_with_notes(
                 format!("cannot raise the vector {x} to a power (use `.^` elementwise, or norm2)"),
@@ -383,8 +387,7 @@ impl Checker<'_> {
         // `diag` is two operators: of a vector, and of a square matrix.
         let op = if ops.len() > 1 {
             let column = self.solver.walk(&checked[0].1.cols).is_one();
-            *ops
-                .iter()
+            *ops.iter()
                 .find(|o| (o.info().shape == ShapeRule::DiagOfColumn) == column)
                 .unwrap_or(&ops[0])
         } else {
@@ -406,7 +409,11 @@ impl Checker<'_> {
             return (done(nodes, Math::num(0.0)), s);
         };
         let Some(rows) = size_of(p) else {
-            let s = self.error("the second argument of `unvec` is a size: a name, a whole number or a product".into(), p.span);
+            let s = self.error(
+                "the second argument of `unvec` is a size: a name, a whole number or a product"
+                    .into(),
+                p.span,
+            );
             return (done(nodes, Math::num(0.0)), s);
         };
         let (iv, sv) = self.check(v, nodes);
@@ -434,7 +441,11 @@ impl Checker<'_> {
                 }
                 _ => {
                     cx.error(
-                        format!("`{what}` takes {} size{}: a name, a whole number or a product", if max == 1 { "one" } else { "one or two" }, if max == 1 { "" } else { "s" }),
+                        format!(
+                            "`{what}` takes {} size{}: a name, a whole number or a product",
+                            if max == 1 { "one" } else { "one or two" },
+                            if max == 1 { "" } else { "s" }
+                        ),
                         span,
                     );
                     None
@@ -489,16 +500,23 @@ impl Checker<'_> {
                     return Some(failed(self, nodes));
                 };
                 let r = self.solver.fresh();
-                let cols = if name == "vector" { one.clone() } else { self.solver.fresh() };
+                let cols = if name == "vector" {
+                    one.clone()
+                } else {
+                    self.solver.fresh()
+                };
                 let shape = Sh::new(r.clone(), cols.clone());
                 match literal(c) {
-                    Some(v) if v == 0.0 => (push(nodes, PNode::Zero(r, cols)), shape),
-                    Some(v) if v == 1.0 => (push(nodes, PNode::Ones(r, cols)), shape),
+                    Some(0.0) => (push(nodes, PNode::Zero(r, cols)), shape),
+                    Some(1.0) => (push(nodes, PNode::Ones(r, cols)), shape),
                     _ => {
                         let (ic, sc) = self.check(c, nodes);
                         if !self.is_scalar(&sc) {
                             let x = self.operand(c, &sc);
-                            self.error(format!("`{name}(c)` takes a scalar, found {}", x.describe()), c.span);
+                            self.error(
+                                format!("`{name}(c)` takes a scalar, found {}", x.describe()),
+                                c.span,
+                            );
                             return Some(failed(self, nodes));
                         }
                         let ones = push(nodes, PNode::Ones(r, cols));

@@ -10,7 +10,6 @@ use crate::shape::Fault;
 pub struct Operand<'e> {
     pub text: String,
     pub shape: String,
-    pub name: Option<(&'e str, VarKind)>,
     /// Every undeclared name inside it, in order (itself included).
     pub inside: Vec<(&'e str, VarKind)>,
 }
@@ -43,7 +42,8 @@ pub fn fault_message(op: Op, fault: Fault, operands: &[Operand]) -> (String, Vec
         (Op::Sub, _) => format!("cannot subtract {y} from {x}"),
         (Op::Mul, _) => {
             if operands.iter().all(|o| o.shape.ends_with("×1")) {
-                notes.push("for an inner product write `x'*y`, for an outer one `x*y'`".to_string());
+                notes
+                    .push("for an inner product write `x'*y`, for an outer one `x*y'`".to_string());
             }
             format!("cannot multiply {x} by {y}")
         }
@@ -55,7 +55,11 @@ pub fn fault_message(op: Op, fault: Fault, operands: &[Operand]) -> (String, Vec
         (_, Fault::NotSquare(_)) => format!("{} of the non-square {x}", what(op)),
         (_, Fault::NotColumn(_)) => format!("{} of the non-vector {x}", what(op)),
         (Op::Unvec, _) => format!("cannot unvec {x} into {y} rows: the length is not a multiple"),
-        (_, _) => format!("the operands of {} do not fit: {}", op.name(), [x, y].join(", ")),
+        (_, _) => format!(
+            "the operands of {} do not fit: {}",
+            op.name(),
+            [x, y].join(", ")
+        ),
     };
     (message, notes)
 }
@@ -98,7 +102,10 @@ pub fn guesses<'e>(operands: &[Operand<'e>], op: Op) -> (Vec<String>, Vec<&'e st
             names.push(n);
         }
     }
-    let relevant = matches!(op, Op::Mul | Op::HMul | Op::HDiv | Op::Pow | Op::Add | Op::Sub);
+    let relevant = matches!(
+        op,
+        Op::Mul | Op::HMul | Op::HDiv | Op::Pow | Op::Add | Op::Sub
+    );
     if names.is_empty() || !relevant {
         return (Vec::new(), Vec::new());
     }
@@ -110,9 +117,14 @@ pub fn guesses<'e>(operands: &[Operand<'e>], op: Op) -> (Vec<String>, Vec<&'e st
         ([one], _) => format!("{one} may be meant as a scalar"),
         ([a, b], false) => format!("either {a} or {b} may be meant as a scalar"),
         ([rest @ .., last], false) => {
-            format!("one of {} or {last} may be meant as a scalar", rest.join(", "))
+            format!(
+                "one of {} or {last} may be meant as a scalar",
+                rest.join(", ")
+            )
         }
-        ([rest @ .., last], true) => format!("{} and {last} may be meant as scalars", rest.join(", ")),
+        ([rest @ .., last], true) => {
+            format!("{} and {last} may be meant as scalars", rest.join(", "))
+        }
         ([], _) => String::new(),
     };
     let decl: Vec<String> = names.iter().map(|n| format!("{n}: scalar")).collect();
@@ -166,7 +178,10 @@ pub fn suggestion(name: &str) -> Option<String> {
     known.extend(["ones", "eye", "vector", "matrix", "zeros"]);
     let lower = name.to_ascii_lowercase();
     // Misspellings of the other tools' names count too: `tarce` is `trace`, so `tr`.
-    let spelled = known.iter().map(|k| (*k, *k)).chain(aliases.iter().copied());
+    let spelled = known
+        .iter()
+        .map(|k| (*k, *k))
+        .chain(aliases.iter().copied());
     let best = spelled
         .map(|(k, v)| (edit_distance(&lower, k), k.len(), v))
         .min_by_key(|(d, len, _)| (*d, *len))?;

@@ -176,10 +176,7 @@ impl<'a> Checker<'a> {
         match kind {
             DeclKind::Scalar => (VarKind::Scalar, Sh::new(one.clone(), one)),
             DeclKind::Vector(n) => (VarKind::Vector, Sh::new(self.size_or_fresh(n, name), one)),
-            DeclKind::Simplex(n) => (
-                VarKind::Simplex,
-                Sh::new(self.size_or_fresh(n, name), one),
-            ),
+            DeclKind::Simplex(n) => (VarKind::Simplex, Sh::new(self.size_or_fresh(n, name), one)),
             DeclKind::Symmetric(n) => {
                 let t = self.size_or_fresh(n, name);
                 (VarKind::Symmetric, Sh::new(t.clone(), t))
@@ -242,7 +239,11 @@ impl<'a> Checker<'a> {
     }
 
     fn show(&self, s: &TShape) -> String {
-        format!("{}×{}", self.solver.show(&s.rows), self.solver.show(&s.cols))
+        format!(
+            "{}×{}",
+            self.solver.show(&s.rows),
+            self.solver.show(&s.cols)
+        )
     }
 
     fn is_scalar(&self, s: &TShape) -> bool {
@@ -264,10 +265,14 @@ impl<'a> Checker<'a> {
         if self.errors.is_empty() {
             for v in self.solver.collapsed() {
                 let note = messages::violation_note(&self.names_kind(&v.name), &v.name);
-                self.errors
-                    .push(Diagnostic::new(format!("`{}` would have size 1 here", v.name), Span::default())
-                        .in_input(Input::Expr)
-                        .with_note(note));
+                self.errors.push(
+                    Diagnostic::new(
+                        format!("`{}` would have size 1 here", v.name),
+                        Span::default(),
+                    )
+                    .in_input(Input::Expr)
+                    .with_note(note),
+                );
             }
         }
         self.name_free_sizes();
@@ -293,7 +298,9 @@ impl<'a> Checker<'a> {
             }
         }
         used.extend(self.names.keys().cloned());
-        let pool = ["n", "m", "p", "q", "r", "k", "l", "h", "s", "t", "u", "v", "w"];
+        let pool = [
+            "n", "m", "p", "q", "r", "k", "l", "h", "s", "t", "u", "v", "w",
+        ];
         let mut next = 0;
         for v in self.solver.unbound() {
             let name = loop {
@@ -352,7 +359,11 @@ impl<'a> Checker<'a> {
                 },
             );
         }
-        env.defined = self.defined_anywhere.iter().map(|n| Symbol::from(n.as_str())).collect();
+        env.defined = self
+            .defined_anywhere
+            .iter()
+            .map(|n| Symbol::from(n.as_str()))
+            .collect();
         env
     }
 }
@@ -374,7 +385,11 @@ mod tests {
             ("A*x", "", "n×1"),
             ("kron(A, B)", "A: matrix(m,n); B: matrix(p,q)", "m*p×n*q"),
             ("vec(X)", "X: matrix(m,n)", "m*n×1"),
-            ("x'*kron(A, B)*y", "A: matrix(m,n); B: matrix(p,q); x: vector(m*p); y: vector(n*q)", "1×1"),
+            (
+                "x'*kron(A, B)*y",
+                "A: matrix(m,n); B: matrix(p,q); x: vector(m*p); y: vector(n*q)",
+                "1×1",
+            ),
             ("1 + x", "", "n×1"),
             ("s + X", "s: scalar", "n×m"),
             ("sum(log(exp(-y .* (X*w)) + 1))", "", "1×1"),

@@ -92,7 +92,11 @@ pub fn derive_checked(expr: &str, decls: &str, wrt: &str) -> DerivationReport {
 /// The assertions of `derive_checked` on a report.
 pub fn assert_checked_and_reads_back(r: &DerivationReport, expr: &str, wrt: &str) {
     let check = r.check.as_ref().expect("checked");
-    assert!(check.ok, "{expr} by {wrt}: {} disagrees ({:e})", r.derivative, check.max_rel_err);
+    assert!(
+        check.ok,
+        "{expr} by {wrt}: {} disagrees ({:e})",
+        r.derivative, check.max_rel_err
+    );
     assert_eq!(r.stats.ill_shaped, 0, "{expr} by {wrt}: shapes merged");
     for text in [r.derivative.clone(), r.text()] {
         assert_reads_back(r, &text, expr, wrt);
@@ -105,10 +109,23 @@ pub fn assert_reads_back(r: &DerivationReport, text: &str, expr: &str, wrt: &str
     let shape = shape_of(r);
     let c = read_exprs(&[expr, text], &r.decls, &[None, Some(shape)])
         .unwrap_or_else(|e| panic!("{expr} by {wrt}: `{text}` does not read back: {e}"));
-    assert_eq!(c.typed[1].shape, shape, "{expr} by {wrt}: `{text}` reads back with another shape");
-    if r.layout == "numerator" && r.order == 1 && r.convention.as_deref().unwrap_or("none") == "none" {
-        let check = check_derivative(&c.typed[0].expr, &c.typed[1].expr, &c.env, Symbol::from(wrt), CHECK_POINTS, CHECK_SEED)
-            .unwrap_or_else(|e| panic!("{expr} by {wrt}: `{text}` does not evaluate: {e}"));
+    assert_eq!(
+        c.typed[1].shape, shape,
+        "{expr} by {wrt}: `{text}` reads back with another shape"
+    );
+    if r.layout == "numerator"
+        && r.order == 1
+        && r.convention.as_deref().unwrap_or("none") == "none"
+    {
+        let check = check_derivative(
+            &c.typed[0].expr,
+            &c.typed[1].expr,
+            &c.env,
+            Symbol::from(wrt),
+            CHECK_POINTS,
+            CHECK_SEED,
+        )
+        .unwrap_or_else(|e| panic!("{expr} by {wrt}: `{text}` does not evaluate: {e}"));
         assert!(
             check.max_rel_err <= CHECK_TOLERANCE,
             "{expr} by {wrt}: the printed `{text}` disagrees with finite differences ({:e})",

@@ -143,16 +143,27 @@ pub struct GenConfig {
 
 impl Default for GenConfig {
     fn default() -> Self {
-        GenConfig { max_depth: 4, scalar_output: None, allow: OpSet::all() }
+        GenConfig {
+            max_depth: 4,
+            scalar_output: None,
+            allow: OpSet::all(),
+        }
     }
 }
 
 impl GenConfig {
     pub fn new(max_depth: usize) -> Self {
-        GenConfig { max_depth, ..GenConfig::default() }
+        GenConfig {
+            max_depth,
+            ..GenConfig::default()
+        }
     }
     pub fn core(max_depth: usize) -> Self {
-        GenConfig { max_depth, scalar_output: None, allow: OpSet::core() }
+        GenConfig {
+            max_depth,
+            scalar_output: None,
+            allow: OpSet::core(),
+        }
     }
 }
 
@@ -161,7 +172,13 @@ pub const MAX_CHOICES: usize = 1024;
 
 /// Deterministic: every decision from the bytes, leaves once they run out.
 pub fn case_from_choices(choices: &[u8], cfg: &GenConfig) -> Case {
-    let mut g = Gen { ch: choices, at: 0, allow: cfg.allow, vars: Vec::new(), binds: Vec::new() };
+    let mut g = Gen {
+        ch: choices,
+        at: 0,
+        allow: cfg.allow,
+        vars: Vec::new(),
+        binds: Vec::new(),
+    };
     g.case(cfg)
 }
 
@@ -237,7 +254,11 @@ impl Dim {
         if self.0.is_empty() {
             "1".to_string()
         } else {
-            self.0.iter().map(|&i| DIM_NAMES[i as usize]).collect::<Vec<_>>().join("*")
+            self.0
+                .iter()
+                .map(|&i| DIM_NAMES[i as usize])
+                .collect::<Vec<_>>()
+                .join("*")
         }
     }
     /// Every `(a, b)` with `a*b = self`.
@@ -342,7 +363,11 @@ struct Node {
 impl Node {
     /// Canonical additive terms (signs, transposes, parentheses dropped).
     fn terms(&self) -> Vec<String> {
-        if self.terms.is_empty() { vec![canon(&self.text)] } else { self.terms.clone() }
+        if self.terms.is_empty() {
+            vec![canon(&self.text)]
+        } else {
+            self.terms.clone()
+        }
     }
 }
 
@@ -357,7 +382,19 @@ fn lvl(x: u32) -> u8 {
 }
 
 fn atom(text: String, top: &'static str) -> Node {
-    Node { text, prec: ATOM, neg: false, depth: 0, level: 0, inv: 0, expn: 0, sized: true, live: 0, top, terms: Vec::new() }
+    Node {
+        text,
+        prec: ATOM,
+        neg: false,
+        depth: 0,
+        level: 0,
+        inv: 0,
+        expn: 0,
+        sized: true,
+        live: 0,
+        top,
+        terms: Vec::new(),
+    }
 }
 
 fn num(s: &str) -> Node {
@@ -367,12 +404,20 @@ fn num(s: &str) -> Node {
 }
 
 fn wrap(n: &Node, min: u8) -> String {
-    if n.prec >= min { n.text.clone() } else { format!("({})", n.text) }
+    if n.prec >= min {
+        n.text.clone()
+    } else {
+        format!("({})", n.text)
+    }
 }
 
 /// A right operand: also parenthesise a unary minus (`a - (-b)`, `a*(-b)`).
 fn wrap_r(n: &Node, min: u8) -> String {
-    if n.prec >= min && !n.neg { n.text.clone() } else { format!("({})", n.text) }
+    if n.prec >= min && !n.neg {
+        n.text.clone()
+    } else {
+        format!("({})", n.text)
+    }
 }
 
 fn combine(text: String, prec: u8, top: &'static str, kids: &[&Node]) -> Node {
@@ -393,7 +438,12 @@ fn combine(text: String, prec: u8, top: &'static str, kids: &[&Node]) -> Node {
 
 /// `l + r`, `l - r`
 fn add(op: &'static str, l: &Node, r: &Node) -> Node {
-    let mut n = combine(format!("{} {} {}", wrap(l, ADD), op, wrap_r(r, MUL)), ADD, op, &[l, r]);
+    let mut n = combine(
+        format!("{} {} {}", wrap(l, ADD), op, wrap_r(r, MUL)),
+        ADD,
+        op,
+        &[l, r],
+    );
     n.sized = l.sized || r.sized;
     n.terms = l.terms();
     n.terms.extend(r.terms());
@@ -442,7 +492,14 @@ fn pow(op: &'static str, b: &Node, e: &Node) -> Node {
 }
 
 fn call(f: &'static str, args: &[&Node]) -> Node {
-    let text = format!("{}({})", f, args.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(", "));
+    let text = format!(
+        "{}({})",
+        f,
+        args.iter()
+            .map(|a| a.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let mut n = combine(text, ATOM, f, args);
     n.sized = true;
     n
@@ -458,7 +515,9 @@ fn ecall(f: &'static str, x: &Node) -> Node {
 /// Text with transposes, parentheses, minus signs and spaces dropped: two operands equal
 /// up to these would cancel (`S - S'`, `x + (-x)`).
 fn canon(t: &str) -> String {
-    t.chars().filter(|c| !matches!(c, '\'' | '(' | ')' | '-' | ' ')).collect()
+    t.chars()
+        .filter(|c| !matches!(c, '\'' | '(' | ')' | '-' | ' '))
+        .collect()
 }
 
 // ------------------------------------------------------------------------------------
@@ -494,7 +553,12 @@ impl Var {
             Kind::Scalar => format!("{}: scalar", self.name),
             Kind::Vector => format!("{}: vector({})", self.name, self.shape.r.text()),
             Kind::Symmetric => format!("{}: symmetric({})", self.name, self.shape.r.text()),
-            Kind::Matrix => format!("{}: matrix({},{})", self.name, self.shape.r.text(), self.shape.c.text()),
+            Kind::Matrix => format!(
+                "{}: matrix({},{})",
+                self.name,
+                self.shape.r.text(),
+                self.shape.c.text()
+            ),
         }
     }
 }
@@ -826,7 +890,11 @@ impl<'a> Gen<'a> {
     fn tame_min(&self, sh: &Shape, cap: u8) -> usize {
         let m = self.md(sh);
         let minimal_level = if sh.simple() { 1 } else { 2 };
-        if minimal_level <= cap || !self.tamer_available() { m } else { m + 1 }
+        if minimal_level <= cap || !self.tamer_available() {
+            m
+        } else {
+            m + 1
+        }
     }
 
     fn fill_min(&self, sh: &Shape, c: &str) -> usize {
@@ -834,9 +902,17 @@ impl<'a> Gen<'a> {
             return 0;
         }
         if sh.is_col() {
-            if c == "1" { 0 } else { 1 }
+            if c == "1" {
+                0
+            } else {
+                1
+            }
         } else if sh.is_row() {
-            if c == "1" { 1 } else { 2 }
+            if c == "1" {
+                1
+            } else {
+                2
+            }
         } else {
             2
         }
@@ -847,7 +923,11 @@ impl<'a> Gen<'a> {
     }
 
     fn bounded_min(&self, sh: &Shape) -> usize {
-        self.bounded_forms(sh).iter().map(|x| x.2).min().unwrap_or(INF)
+        self.bounded_forms(sh)
+            .iter()
+            .map(|x| x.2)
+            .min()
+            .unwrap_or(INF)
     }
 
     fn away_min(&self, sh: &Shape) -> usize {
@@ -855,13 +935,23 @@ impl<'a> Gen<'a> {
     }
 
     fn cond_min(&self, d: &Dim, spd: bool) -> usize {
-        self.cond_forms(d, spd).iter().map(|x| x.2).min().unwrap_or(INF)
+        self.cond_forms(d, spd)
+            .iter()
+            .map(|x| x.2)
+            .min()
+            .unwrap_or(INF)
     }
 
     /// Least depth of `E` in `E'*E` (E is k×d) or `E*E'` (E is d×k).
     fn gram_emin(&self, d: &Dim) -> usize {
         let mut best = INF;
-        for k in [Dim::one(), Dim::sym(0), Dim::sym(1), Dim::sym(2), Dim::sym(3)] {
+        for k in [
+            Dim::one(),
+            Dim::sym(0),
+            Dim::sym(1),
+            Dim::sym(2),
+            Dim::sym(3),
+        ] {
             best = best.min(self.md(&Shape::new(k.clone(), d.clone())));
             best = best.min(self.md(&Shape::new(d.clone(), k)));
         }
@@ -869,14 +959,22 @@ impl<'a> Gen<'a> {
     }
 
     fn inner_dims(&self) -> Vec<Dim> {
-        vec![Dim::sym(0), Dim::sym(1), Dim::sym(2), Dim::sym(3), Dim::one()]
+        vec![
+            Dim::sym(0),
+            Dim::sym(1),
+            Dim::sym(2),
+            Dim::sym(3),
+            Dim::one(),
+        ]
     }
 
     fn matmul_min(&self, sh: &Shape) -> usize {
         self.inner_dims()
             .iter()
             .map(|k| {
-                1 + self.md(&Shape::new(sh.r.clone(), k.clone())).max(self.md(&Shape::new(k.clone(), sh.c.clone())))
+                1 + self
+                    .md(&Shape::new(sh.r.clone(), k.clone()))
+                    .max(self.md(&Shape::new(k.clone(), sh.c.clone())))
             })
             .min()
             .unwrap_or(INF)
@@ -887,7 +985,10 @@ impl<'a> Gen<'a> {
         let mut out = Vec::new();
         for (r1, r2) in sh.r.splits() {
             for (c1, c2) in sh.c.splits() {
-                out.push((Shape::new(r1.clone(), c1.clone()), Shape::new(r2.clone(), c2.clone())));
+                out.push((
+                    Shape::new(r1.clone(), c1.clone()),
+                    Shape::new(r2.clone(), c2.clone()),
+                ));
             }
         }
         out.retain(|(a, b)| !(a.is_scalar() && b.is_scalar()));
@@ -944,23 +1045,23 @@ impl<'a> Gen<'a> {
             v.push((4, Op::SMul));
         }
         v.push((3, Op::SDiv));
-        if !sc && 1 + self.md(&sh.t()) <= b {
+        if !sc && self.md(&sh.t()) < b {
             v.push((4, Op::Trans));
         }
         if a.hadamard {
             v.push((4, Op::Had));
-            if 1 + md.max(self.pos_min(sh)) <= b {
+            if md.max(self.pos_min(sh)) < b {
                 v.push((3, Op::HadDiv));
             }
         }
         for f in FUNS {
-            if f.allowed(&a) && 1 + self.fun_argmin(f, sh) <= b {
+            if f.allowed(&a) && self.fun_argmin(f, sh) < b {
                 v.push((f.weight(), Op::Fun(f)));
             }
         }
         if a.elem_power && !sc {
             v.push((1, Op::EPowInt));
-            if 1 + self.pos_min(sh) <= b {
+            if self.pos_min(sh) < b {
                 v.push((1, Op::EPowHalf));
                 v.push((1, Op::EPowVar));
             }
@@ -997,24 +1098,24 @@ impl<'a> Gen<'a> {
                 v.push((2, Op::Lse));
             }
         }
-        if a.inverse && sh.is_square() && 1 + self.cond_min(&sh.r, false) <= b {
+        if a.inverse && sh.is_square() && self.cond_min(&sh.r, false) < b {
             v.push((3, Op::Inv));
             v.push((2, Op::Adj));
         }
         if a.diag_vec {
-            if sh.is_square() && 1 + self.md(&Shape::col(&sh.r)) <= b {
+            if sh.is_square() && self.md(&Shape::col(&sh.r)) < b {
                 v.push((3, Op::DiagM));
             }
             if sh.is_col() {
-                if 1 + self.md(&Shape::sq(&sh.r)) <= b {
+                if self.md(&Shape::sq(&sh.r)) < b {
                     v.push((3, Op::DiagV));
                 }
-                if self.vec_args(&sh.r).iter().any(|x| 1 + self.md(x) <= b) {
+                if self.vec_args(&sh.r).iter().any(|x| self.md(x) < b) {
                     v.push((2, Op::Vec));
                 }
             }
         }
-        if a.ml && sh.is_col() && 1 + self.tame_min(sh, 2) <= b {
+        if a.ml && sh.is_col() && self.tame_min(sh, 2) < b {
             v.push((3, Op::Softmax));
         }
         v
@@ -1115,7 +1216,11 @@ impl<'a> Gen<'a> {
             v.push((8, CondF::Var, 0));
         } else if a.kron && d.0.len() == 2 {
             let (d1, d2) = (Dim::sym(d.0[0]), Dim::sym(d.0[1]));
-            v.push((6, CondF::Kron, 1 + self.cond_min(&d1, spd).max(self.cond_min(&d2, spd))));
+            v.push((
+                6,
+                CondF::Kron,
+                1 + self.cond_min(&d1, spd).max(self.cond_min(&d2, spd)),
+            ));
         }
         let ge = self.gram_emin(d);
         v.push((3, CondF::Gram, 3 + ge));
@@ -1174,8 +1279,9 @@ impl<'a> Gen<'a> {
     // ---- variables and leaves ---------------------------------------------------
 
     fn var(&mut self, kind: Kind, shape: &Shape) -> Node {
-        let existing: Vec<usize> =
-            (0..self.vars.len()).filter(|&i| self.vars[i].kind == kind && self.vars[i].shape == *shape).collect();
+        let existing: Vec<usize> = (0..self.vars.len())
+            .filter(|&i| self.vars[i].kind == kind && self.vars[i].shape == *shape)
+            .collect();
         let pool: &[&'static str] = match kind {
             Kind::Scalar => &SCALARS,
             Kind::Vector => &VECTORS,
@@ -1186,18 +1292,29 @@ impl<'a> Gen<'a> {
         // The pool, then A1, A2, ... once it is used up.
         let fresh = match pool.iter().find(|n| !taken(self, n)) {
             Some(n) => n.to_string(),
-            None => (1..).map(|k| format!("{}{}", pool[0], k)).find(|n| !taken(self, n)).unwrap(),
+            None => (1..)
+                .map(|k| format!("{}{}", pool[0], k))
+                .find(|n| !taken(self, n))
+                .unwrap(),
         };
         let idx = if existing.is_empty() {
             None
         } else {
             let k = self.pick(2 * existing.len() + 1);
-            if k < 2 * existing.len() { Some(existing[k / 2]) } else { None }
+            if k < 2 * existing.len() {
+                Some(existing[k / 2])
+            } else {
+                None
+            }
         };
         let i = match idx {
             Some(i) => i,
             None => {
-                self.vars.push(Var { name: fresh, kind, shape: shape.clone() });
+                self.vars.push(Var {
+                    name: fresh,
+                    kind,
+                    shape: shape.clone(),
+                });
                 self.vars.len() - 1
             }
         };
@@ -1210,7 +1327,11 @@ impl<'a> Gen<'a> {
     fn square_var(&mut self, d: &Dim, spd_only: bool) -> (Node, bool) {
         let sym = spd_only || self.pick(3) == 2;
         let sh = Shape::sq(d);
-        if sym { (self.var(Kind::Symmetric, &sh), true) } else { (self.var(Kind::Matrix, &sh), false) }
+        if sym {
+            (self.var(Kind::Symmetric, &sh), true)
+        } else {
+            (self.var(Kind::Matrix, &sh), false)
+        }
     }
 
     /// A variable-based expression of this shape, at its least depth.
@@ -1271,7 +1392,7 @@ impl<'a> Gen<'a> {
 
     fn const_leaf(&mut self, sh: &Shape, sized: bool) -> Option<Node> {
         if sh.is_scalar() {
-            return Some(num(&self.choose(&["2", "0.5", "3"])));
+            return Some(num(self.choose(&["2", "0.5", "3"])));
         }
         if sh.is_col() {
             if !sized && self.allow.fills && self.pick(2) == 1 {
@@ -1304,8 +1425,9 @@ impl<'a> Gen<'a> {
     }
 
     fn leaf(&mut self, sh: &Shape, b: usize, sized: bool) -> Node {
-        let binds: Vec<usize> =
-            (0..self.binds.len()).filter(|&i| self.binds[i].shape == *sh && self.binds[i].node.depth <= b).collect();
+        let binds: Vec<usize> = (0..self.binds.len())
+            .filter(|&i| self.binds[i].shape == *sh && self.binds[i].node.depth <= b)
+            .collect();
         let mut opts = vec![(12u32, 0u8)];
         if !binds.is_empty() {
             opts.push((6, 1));
@@ -1342,9 +1464,17 @@ impl<'a> Gen<'a> {
             return num(c);
         }
         let sized_depth = if sh.is_col() {
-            if c == "1" { 0 } else { 1 }
+            if c == "1" {
+                0
+            } else {
+                1
+            }
         } else if sh.is_row() {
-            if c == "1" { 1 } else { 2 }
+            if c == "1" {
+                1
+            } else {
+                2
+            }
         } else {
             2
         };
@@ -1404,14 +1534,25 @@ impl<'a> Gen<'a> {
     fn gen_any(&mut self, sh: &Shape, b: usize, sized: bool, root: bool) -> Node {
         let md = self.md(sh);
         debug_assert!(md <= b, "shape {:?} needs depth {} > {}", sh, md, b);
-        if self.allow.bindings && !root && self.binds.len() < 2 && b >= 2 && b > md && self.pick(12) == 1 {
+        if self.allow.bindings
+            && !root
+            && self.binds.len() < 2
+            && b >= 2
+            && b > md
+            && self.pick(12) == 1
+        {
             let mut node = self.dispatch(sh, b, true);
             if node.depth >= 1 && node.top != "bind" && node.live != 0 && self.binds.len() < 2 {
                 // a reference keeps the terms of its definition (so `h1 - sin(x)` with
                 // `h1 = sin(x)` counts as cancelling)
                 node.terms = node.terms();
                 let name = BIND_NAMES[self.binds.len()];
-                self.binds.push(Bind { name, def: node.text.clone(), shape: sh.clone(), node: node.clone() });
+                self.binds.push(Bind {
+                    name,
+                    def: node.text.clone(),
+                    shape: sh.clone(),
+                    node: node.clone(),
+                });
                 let mut n = node;
                 n.text = name.to_string();
                 n.prec = ATOM;
@@ -1435,7 +1576,15 @@ impl<'a> Gen<'a> {
         }
         let op = self.weighted(&ops);
         let n = self.build(op, sh, b, sized);
-        debug_assert!(n.depth <= b, "{:?} at {:?} gave depth {} > {}: {}", op, sh, n.depth, b, n.text);
+        debug_assert!(
+            n.depth <= b,
+            "{:?} at {:?} gave depth {} > {}: {}",
+            op,
+            sh,
+            n.depth,
+            b,
+            n.text
+        );
         n
     }
 
@@ -1485,7 +1634,11 @@ impl<'a> Gen<'a> {
             Op::SMul => {
                 let s = self.any(&scalar, cb, true);
                 let e = self.any(sh, cb, sized);
-                let mut n = if self.pick(3) == 2 { mul("*", &e, &s) } else { mul("*", &s, &e) };
+                let mut n = if self.pick(3) == 2 {
+                    mul("*", &e, &s)
+                } else {
+                    mul("*", &s, &e)
+                };
                 n.sized = e.sized;
                 n
             }
@@ -1537,14 +1690,14 @@ impl<'a> Gen<'a> {
             Op::EPowHalf => {
                 let p = self.pos(sh, cb);
                 let mut n = pow(".^", &p, &num("0.5"));
-                n.level = (p.level + 1) / 2;
+                n.level = p.level.div_ceil(2);
                 n
             }
             Op::EPowVar => {
                 let p = self.pos(sh, cb);
                 if p.expn >= 2 {
                     let mut n = pow(".^", &p, &num("0.5"));
-                    n.level = (p.level + 1) / 2;
+                    n.level = p.level.div_ceil(2);
                     return n;
                 }
                 let t = self.exponent(cb);
@@ -1566,8 +1719,11 @@ impl<'a> Gen<'a> {
                 n
             }
             Op::Kron => {
-                let splits: Vec<(Shape, Shape)> =
-                    self.kron_splits(sh).into_iter().filter(|s| self.kron_cost(s) <= b).collect();
+                let splits: Vec<(Shape, Shape)> = self
+                    .kron_splits(sh)
+                    .into_iter()
+                    .filter(|s| self.kron_cost(s) <= b)
+                    .collect();
                 let (s1, s2) = self.choose(&splits);
                 let x = self.any(&s1, cb, true);
                 let y = self.any(&s2, cb, true);
@@ -1585,14 +1741,14 @@ impl<'a> Gen<'a> {
             Op::SPowHalf => {
                 let p = self.pos(&scalar, cb);
                 let mut n = pow("^", &p, &num("0.5"));
-                n.level = (p.level + 1) / 2;
+                n.level = p.level.div_ceil(2);
                 n
             }
             Op::SPowVar => {
                 let p = self.pos(&scalar, cb);
                 if p.expn >= 2 {
                     let mut n = pow("^", &p, &num("0.5"));
-                    n.level = (p.level + 1) / 2;
+                    n.level = p.level.div_ceil(2);
                     return n;
                 }
                 let t = self.exponent(cb);
@@ -1660,7 +1816,11 @@ impl<'a> Gen<'a> {
                 } else {
                     e
                 };
-                let f = if op == Op::Sum && e.top != "softmax" { "sum" } else { "norm2" };
+                let f = if op == Op::Sum && e.top != "softmax" {
+                    "sum"
+                } else {
+                    "norm2"
+                };
                 let mut n = call(f, &[&e]);
                 n.level = lvl(e.level as u32 + 1);
                 n
@@ -1673,7 +1833,8 @@ impl<'a> Gen<'a> {
                 n
             }
             Op::Lse => {
-                let shape = self.free_shape(&|g: &Gen, s: &Shape| !s.is_scalar() && g.tame_min(s, 2) <= cb);
+                let shape =
+                    self.free_shape(&|g: &Gen, s: &Shape| !s.is_scalar() && g.tame_min(s, 2) <= cb);
                 let t = self.tame(&shape, cb, 2, false, true);
                 let mut n = call("logsumexp", &[&t]);
                 n.level = t.level.max(1);
@@ -1688,7 +1849,11 @@ impl<'a> Gen<'a> {
                 call("diag", &[&x])
             }
             Op::Vec => {
-                let args: Vec<Shape> = self.vec_args(&sh.r).into_iter().filter(|x| self.md(x) <= cb).collect();
+                let args: Vec<Shape> = self
+                    .vec_args(&sh.r)
+                    .into_iter()
+                    .filter(|x| self.md(x) <= cb)
+                    .collect();
                 let x = self.choose(&args);
                 let e = self.any(&x, cb, true);
                 call("vec", &[&e])
@@ -1749,7 +1914,7 @@ impl<'a> Gen<'a> {
             F::Sqrt => {
                 let p = self.pos(sh, cb);
                 let mut n = ecall(name, &p);
-                n.level = (p.level + 1) / 2;
+                n.level = p.level.div_ceil(2);
                 n
             }
             F::Tan | F::Arcsin | F::Arccos => {
@@ -1770,7 +1935,11 @@ impl<'a> Gen<'a> {
             F::Abs | F::Sign | F::Relu | F::Step => {
                 // relu and step only of positive arguments: of negative ones they would be
                 // identically 0, and a zero subterm makes e.g. norm2 singular
-                let (a, _) = if matches!(f, F::Relu | F::Step) { (self.pos(sh, cb), true) } else { self.away(sh, cb) };
+                let (a, _) = if matches!(f, F::Relu | F::Step) {
+                    (self.pos(sh, cb), true)
+                } else {
+                    self.away(sh, cb)
+                };
                 let mut n = ecall(name, &a);
                 let dead = matches!(f, F::Sign | F::Step);
                 if dead {
@@ -1812,7 +1981,11 @@ impl<'a> Gen<'a> {
         self.rollback(m);
         if b > self.md(sh) {
             let e = self.any(sh, b - 1, sized);
-            if ok(&e) { e } else { self.tamer(e) }
+            if ok(&e) {
+                e
+            } else {
+                self.tamer(e)
+            }
         } else {
             self.minimal(sh)
         }
@@ -1843,11 +2016,23 @@ impl<'a> Gen<'a> {
 
     /// An expression whose entries are surely positive (with margin), at most `b` deep.
     fn pos(&mut self, sh: &Shape, b: usize) -> Node {
-        let forms: Vec<(u32, PosF)> =
-            self.pos_forms(sh).into_iter().filter(|x| x.2 <= b).map(|x| (x.0, x.1)).collect();
+        let forms: Vec<(u32, PosF)> = self
+            .pos_forms(sh)
+            .into_iter()
+            .filter(|x| x.2 <= b)
+            .map(|x| (x.0, x.1))
+            .collect();
         let f = self.weighted(&forms);
         let n = self.build_pos(f, sh, b);
-        debug_assert!(n.depth <= b, "pos {:?} {:?} depth {} > {}: {}", f, sh, n.depth, b, n.text);
+        debug_assert!(
+            n.depth <= b,
+            "pos {:?} {:?} depth {} > {}: {}",
+            f,
+            sh,
+            n.depth,
+            b,
+            n.text
+        );
         n
     }
 
@@ -1866,9 +2051,17 @@ impl<'a> Gen<'a> {
             }
             PosF::Sigmoid | PosF::Softplus => {
                 let t = self.tame(sh, b - 1, 2, false, true);
-                let name = if f == PosF::Sigmoid { "sigmoid" } else { "softplus" };
+                let name = if f == PosF::Sigmoid {
+                    "sigmoid"
+                } else {
+                    "softplus"
+                };
                 let mut n = call(name, &[&t]);
-                n.level = if f == PosF::Sigmoid { 0 } else { t.level.max(1) };
+                n.level = if f == PosF::Sigmoid {
+                    0
+                } else {
+                    t.level.max(1)
+                };
                 n.inv = t.level + 1;
                 if f == PosF::Sigmoid {
                     n.expn = 0;
@@ -1894,7 +2087,11 @@ impl<'a> Gen<'a> {
                     let fill = self.fill(sh, c, b - 1);
                     (sq, fill)
                 };
-                let mut n = if self.pick(2) == 0 { add("+", &fill, &sq) } else { add("+", &sq, &fill) };
+                let mut n = if self.pick(2) == 0 {
+                    add("+", &fill, &sq)
+                } else {
+                    add("+", &sq, &fill)
+                };
                 n.level = lvl(2 * e.level as u32);
                 n.inv = if c == "0.5" { 1 } else { 0 };
                 n.sized = true;
@@ -1942,7 +2139,11 @@ impl<'a> Gen<'a> {
                 };
                 let nn = call("norm2", &[&e]);
                 let c = num(self.choose(&["1", "0.5", "2"]));
-                let mut n = if self.pick(2) == 0 { add("+", &nn, &c) } else { add("+", &c, &nn) };
+                let mut n = if self.pick(2) == 0 {
+                    add("+", &nn, &c)
+                } else {
+                    add("+", &c, &nn)
+                };
                 n.level = lvl(e.level as u32 + 1);
                 n.inv = 1;
                 n
@@ -2003,8 +2204,12 @@ impl<'a> Gen<'a> {
 
     /// An expression with every entry in [-1, 1], at most `b` deep.
     fn bounded(&mut self, sh: &Shape, b: usize) -> Node {
-        let forms: Vec<(u32, BoundF)> =
-            self.bounded_forms(sh).into_iter().filter(|x| x.2 <= b).map(|x| (x.0, x.1)).collect();
+        let forms: Vec<(u32, BoundF)> = self
+            .bounded_forms(sh)
+            .into_iter()
+            .filter(|x| x.2 <= b)
+            .map(|x| (x.0, x.1))
+            .collect();
         let f = self.weighted(&forms);
         let mut n = match f {
             BoundF::Tanh | BoundF::Sin | BoundF::Cos | BoundF::Sigmoid | BoundF::Softmax => {
@@ -2043,8 +2248,12 @@ impl<'a> Gen<'a> {
 
     /// Entries surely away from 0: `(node, true)` if positive, `(node, false)` if negative.
     fn away(&mut self, sh: &Shape, b: usize) -> (Node, bool) {
-        let forms: Vec<(u32, AwayF)> =
-            self.away_forms(sh).into_iter().filter(|x| x.2 <= b).map(|x| (x.0, x.1)).collect();
+        let forms: Vec<(u32, AwayF)> = self
+            .away_forms(sh)
+            .into_iter()
+            .filter(|x| x.2 <= b)
+            .map(|x| (x.0, x.1))
+            .collect();
         match self.weighted(&forms) {
             AwayF::Pos => (self.pos(sh, b), true),
             AwayF::NegPos => {
@@ -2067,11 +2276,22 @@ impl<'a> Gen<'a> {
 
     /// A surely well-conditioned d×d term with positive determinant; `(node, is_spd)`.
     fn cond(&mut self, d: &Dim, spd: bool, b: usize) -> (Node, bool) {
-        let forms: Vec<(u32, CondF)> =
-            self.cond_forms(d, spd).into_iter().filter(|x| x.2 <= b).map(|x| (x.0, x.1)).collect();
+        let forms: Vec<(u32, CondF)> = self
+            .cond_forms(d, spd)
+            .into_iter()
+            .filter(|x| x.2 <= b)
+            .map(|x| (x.0, x.1))
+            .collect();
         let f = self.weighted(&forms);
         let (n, s) = self.build_cond(f, d, spd, b);
-        debug_assert!(n.depth <= b, "cond {:?} depth {} > {}: {}", f, n.depth, b, n.text);
+        debug_assert!(
+            n.depth <= b,
+            "cond {:?} depth {} > {}: {}",
+            f,
+            n.depth,
+            b,
+            n.text
+        );
         (n, s)
     }
 
@@ -2105,14 +2325,26 @@ impl<'a> Gen<'a> {
                     self.any(&Shape::new(d.clone(), k), b - 3, true)
                 };
                 let et = tr(&e);
-                let mut gram = if tfirst { mul("*", &et, &e) } else { mul("*", &e, &et) };
+                let mut gram = if tfirst {
+                    mul("*", &et, &e)
+                } else {
+                    mul("*", &e, &et)
+                };
                 gram.level = lvl(2 * e.level as u32);
                 let other = if f == CondF::Gram {
-                    if self.pick(2) == 0 { atom("I".into(), "I") } else { atom(format!("I({})", d.text()), "I") }
+                    if self.pick(2) == 0 {
+                        atom("I".into(), "I")
+                    } else {
+                        atom(format!("I({})", d.text()), "I")
+                    }
                 } else {
                     self.square_var(d, true).0
                 };
-                let mut n = if self.pick(2) == 0 { add("+", &gram, &other) } else { add("+", &other, &gram) };
+                let mut n = if self.pick(2) == 0 {
+                    add("+", &gram, &other)
+                } else {
+                    add("+", &other, &gram)
+                };
                 n.level = gram.level.max(1);
                 n.sized = true;
                 (n, true)
@@ -2120,8 +2352,16 @@ impl<'a> Gen<'a> {
             CondF::Near => {
                 let bb = self.bounded(&sq, b - 2);
                 let small = mul("*", &num("0.1"), &bb);
-                let i = if self.pick(2) == 0 { atom("I".into(), "I") } else { atom(format!("I({})", d.text()), "I") };
-                let mut n = if self.pick(3) == 2 { add("+", &small, &i) } else { add("+", &i, &small) };
+                let i = if self.pick(2) == 0 {
+                    atom("I".into(), "I")
+                } else {
+                    atom(format!("I({})", d.text()), "I")
+                };
+                let mut n = if self.pick(3) == 2 {
+                    add("+", &small, &i)
+                } else {
+                    add("+", &i, &small)
+                };
                 n.level = 1;
                 n.sized = true;
                 (n, false)
@@ -2145,7 +2385,11 @@ impl<'a> Gen<'a> {
             CondF::Scale => {
                 let p = self.pos(&Shape::scalar(), b - 1);
                 let (w, s) = self.cond(d, spd, b - 1);
-                let n = if self.pick(2) == 0 { mul("*", &p, &w) } else { mul("*", &w, &p) };
+                let n = if self.pick(2) == 0 {
+                    mul("*", &p, &w)
+                } else {
+                    mul("*", &w, &p)
+                };
                 (n, s)
             }
             CondF::Mul => {
@@ -2188,7 +2432,11 @@ impl<'a> Gen<'a> {
             2 => Shape::new(d1, Dim::sym((d2.0[0] + 1) % 4)),
             _ => Shape::new(Dim::one(), d1),
         };
-        if self.md(&sh) > cfg.max_depth { Shape::col(&sh.c.clone().max(sh.r.clone())) } else { sh }
+        if self.md(&sh) > cfg.max_depth {
+            Shape::col(&sh.c.clone().max(sh.r.clone()))
+        } else {
+            sh
+        }
     }
 
     fn case(&mut self, cfg: &GenConfig) -> Case {
@@ -2230,8 +2478,12 @@ impl<'a> Gen<'a> {
             }
         }
         let ids: Vec<String> = texts.iter().flat_map(|t| identifiers(t)).collect();
-        let decls: Vec<String> =
-            self.vars.iter().filter(|v| ids.iter().any(|x| *x == v.name)).map(|v| v.decl()).collect();
+        let decls: Vec<String> = self
+            .vars
+            .iter()
+            .filter(|v| ids.contains(&v.name))
+            .map(|v| v.decl())
+            .collect();
         let decls = decls.join("; ");
 
         let mut expr = root.text.clone();
@@ -2253,7 +2505,12 @@ impl<'a> Gen<'a> {
         let f0 = numeric::eval_prog(&prog, &point.values).ok()?;
         let live: Vec<usize> = (0..self.vars.len())
             .filter(|&i| root.live >> (i % 64) & 1 == 1)
-            .filter(|&i| matches!(numeric::depends(&prog, &point, &self.vars[i].name, &f0), Ok(true)))
+            .filter(|&i| {
+                matches!(
+                    numeric::depends(&prog, &point, &self.vars[i].name, &f0),
+                    Ok(true)
+                )
+            })
             .collect();
         if live.is_empty() {
             return None;
@@ -2267,10 +2524,19 @@ impl<'a> Gen<'a> {
             }
         }
         let kind = kinds[self.pick(kinds.len())];
-        let of_kind: Vec<usize> = live.iter().copied().filter(|&i| self.vars[i].kind == kind).collect();
+        let of_kind: Vec<usize> = live
+            .iter()
+            .copied()
+            .filter(|&i| self.vars[i].kind == kind)
+            .collect();
         let wi = of_kind[self.pick(of_kind.len())];
         let wrt = self.vars[wi].name.clone();
-        Some(Case { expr, decls, wrt, depth: root.depth })
+        Some(Case {
+            expr,
+            decls,
+            wrt,
+            depth: root.depth,
+        })
     }
 }
 
@@ -2362,7 +2628,9 @@ mod numeric {
             let c = cs[i];
             if c == ' ' {
                 i += 1;
-            } else if c.is_ascii_digit() || (c == '.' && i + 1 < cs.len() && cs[i + 1].is_ascii_digit()) {
+            } else if c.is_ascii_digit()
+                || (c == '.' && i + 1 < cs.len() && cs[i + 1].is_ascii_digit())
+            {
                 let st = i;
                 while i < cs.len() && (cs[i].is_ascii_digit() || cs[i] == '.') {
                     // `2.*x` would be `2 .* x`; the generator spaces those, so a '.' here is a decimal point
@@ -2444,14 +2712,24 @@ mod numeric {
                 self.i += 1;
                 Ok(())
             } else {
-                Err(format!("expected {op} at token {} ({:?})", self.i, self.peek()))
+                Err(format!(
+                    "expected {op} at token {} ({:?})",
+                    self.i,
+                    self.peek()
+                ))
             }
         }
         // expr := term (('+'|'-') term)*
         fn expr(&mut self) -> Result<Ex, String> {
             let mut l = self.term()?;
             loop {
-                let op = if self.is_op("+") { "+" } else if self.is_op("-") { "-" } else { break };
+                let op = if self.is_op("+") {
+                    "+"
+                } else if self.is_op("-") {
+                    "-"
+                } else {
+                    break;
+                };
                 self.i += 1;
                 let r = self.term()?;
                 l = Ex::Bin(op, Box::new(l), Box::new(r));
@@ -2483,7 +2761,13 @@ mod numeric {
         // power := postfix (('^'|'.^') unary)?   (right-associative, tighter than unary minus)
         fn power(&mut self) -> Result<Ex, String> {
             let b = self.postfix()?;
-            let op = if self.is_op("^") { "^" } else if self.is_op(".^") { ".^" } else { return Ok(b) };
+            let op = if self.is_op("^") {
+                "^"
+            } else if self.is_op(".^") {
+                ".^"
+            } else {
+                return Ok(b);
+            };
             self.i += 1;
             let e = self.unary()?;
             Ok(Ex::Bin(op, Box::new(b), Box::new(e)))
@@ -2501,7 +2785,10 @@ mod numeric {
             loop {
                 match self.peek().cloned() {
                     Some(Tok::Name(n)) => {
-                        let k = ["n", "m", "p", "q"].iter().position(|x| *x == n).ok_or(format!("unknown size {n}"))?;
+                        let k = ["n", "m", "p", "q"]
+                            .iter()
+                            .position(|x| *x == n)
+                            .ok_or(format!("unknown size {n}"))?;
                         s *= SIZES[k];
                     }
                     Some(Tok::Num(v)) => s *= v as usize,
@@ -2590,7 +2877,9 @@ mod numeric {
     pub fn parse_decls(d: &str) -> Result<Vec<(String, String, usize, usize)>, String> {
         let mut out = Vec::new();
         for part in d.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            let (name, ty) = part.split_once(':').ok_or(format!("bad declaration {part}"))?;
+            let (name, ty) = part
+                .split_once(':')
+                .ok_or(format!("bad declaration {part}"))?;
             let ty = ty.trim();
             let (kind, args) = match ty.split_once('(') {
                 Some((k, a)) => (k.trim(), a.trim_end_matches(')')),
@@ -2612,7 +2901,10 @@ mod numeric {
                 "scalar" => (1, 1),
                 "vector" => (size(a[0])?, 1),
                 "symmetric" => (size(a[0])?, size(a[0])?),
-                "matrix" => (size(a[0])?, size(a.get(1).ok_or("matrix needs two sizes")?)?),
+                "matrix" => (
+                    size(a[0])?,
+                    size(a.get(1).ok_or("matrix needs two sizes")?)?,
+                ),
                 k => return Err(format!("unknown kind {k}")),
             };
             out.push((name.trim().to_string(), kind.to_string(), r, c));
@@ -2631,10 +2923,18 @@ mod numeric {
 
     impl Mat {
         fn new(r: usize, c: usize) -> Mat {
-            Mat { r, c, d: vec![0.0; r * c] }
+            Mat {
+                r,
+                c,
+                d: vec![0.0; r * c],
+            }
         }
         fn fill(r: usize, c: usize, v: f64) -> Mat {
-            Mat { r, c, d: vec![v; r * c] }
+            Mat {
+                r,
+                c,
+                d: vec![v; r * c],
+            }
         }
         fn eye(n: usize) -> Mat {
             let mut m = Mat::new(n, n);
@@ -2650,7 +2950,11 @@ mod numeric {
             self.r == 1 && self.c == 1
         }
         fn map(&self, f: impl Fn(f64) -> f64) -> Mat {
-            Mat { r: self.r, c: self.c, d: self.d.iter().map(|&x| f(x)).collect() }
+            Mat {
+                r: self.r,
+                c: self.c,
+                d: self.d.iter().map(|&x| f(x)).collect(),
+            }
         }
         fn t(&self) -> Mat {
             let mut m = Mat::new(self.c, self.r);
@@ -2663,7 +2967,10 @@ mod numeric {
         }
         fn matmul(&self, o: &Mat) -> Result<Mat, String> {
             if self.c != o.r {
-                return Err(format!("cannot multiply {}x{} by {}x{}", self.r, self.c, o.r, o.c));
+                return Err(format!(
+                    "cannot multiply {}x{} by {}x{}",
+                    self.r, self.c, o.r, o.c
+                ));
             }
             let mut m = Mat::new(self.r, o.c);
             for i in 0..self.r {
@@ -2687,7 +2994,9 @@ mod numeric {
             let mut det = 1.0;
             let mut minp = f64::INFINITY;
             for k in 0..n {
-                let p = (k..n).max_by(|&i, &j| a[i * n + k].abs().partial_cmp(&a[j * n + k].abs()).unwrap()).unwrap();
+                let p = (k..n)
+                    .max_by(|&i, &j| a[i * n + k].abs().partial_cmp(&a[j * n + k].abs()).unwrap())
+                    .unwrap();
                 if p != k {
                     for j in 0..n {
                         a.swap(k * n + j, p * n + j);
@@ -2718,7 +3027,9 @@ mod numeric {
             let mut a = self.d.clone();
             let mut b = Mat::eye(n).d;
             for k in 0..n {
-                let p = (k..n).max_by(|&i, &j| a[i * n + k].abs().partial_cmp(&a[j * n + k].abs()).unwrap()).unwrap();
+                let p = (k..n)
+                    .max_by(|&i, &j| a[i * n + k].abs().partial_cmp(&a[j * n + k].abs()).unwrap())
+                    .unwrap();
                 for j in 0..n {
                     a.swap(k * n + j, p * n + j);
                     b.swap(k * n + j, p * n + j);
@@ -2781,23 +3092,39 @@ mod numeric {
             })
         };
         if a.r == b.r && a.c == b.c {
-            let d = a.d.iter().zip(&b.d).map(|(&x, &y)| f(x, y)).collect::<Result<Vec<_>, _>>()?;
+            let d =
+                a.d.iter()
+                    .zip(&b.d)
+                    .map(|(&x, &y)| f(x, y))
+                    .collect::<Result<Vec<_>, _>>()?;
             return Ok(Mat { r: a.r, c: a.c, d });
         }
         // a scalar broadcasts (SPEC: `s + X`, `X - s`)
         if a.is_scalar() {
-            let d = b.d.iter().map(|&y| f(a.d[0], y)).collect::<Result<Vec<_>, _>>()?;
+            let d =
+                b.d.iter()
+                    .map(|&y| f(a.d[0], y))
+                    .collect::<Result<Vec<_>, _>>()?;
             return Ok(Mat { r: b.r, c: b.c, d });
         }
         if b.is_scalar() {
-            let d = a.d.iter().map(|&x| f(x, b.d[0])).collect::<Result<Vec<_>, _>>()?;
+            let d =
+                a.d.iter()
+                    .map(|&x| f(x, b.d[0]))
+                    .collect::<Result<Vec<_>, _>>()?;
             return Ok(Mat { r: a.r, c: a.c, d });
         }
         Err(format!("cannot {op} {}x{} and {}x{}", a.r, a.c, b.r, b.c))
     }
 
     fn fun(name: &str, x: f64) -> Result<f64, String> {
-        let away = |x: f64| if x.abs() < 1e-6 { Err(format!("{name} of (nearly) 0")) } else { Ok(()) };
+        let away = |x: f64| {
+            if x.abs() < 1e-6 {
+                Err(format!("{name} of (nearly) 0"))
+            } else {
+                Ok(())
+            }
+        };
         Ok(match name {
             "exp" => {
                 if x > 200.0 {
@@ -2832,7 +3159,11 @@ mod numeric {
                 if x.abs() >= 0.99 {
                     return Err(format!("{name} of {x}"));
                 }
-                if name == "arcsin" { x.asin() } else { x.acos() }
+                if name == "arcsin" {
+                    x.asin()
+                } else {
+                    x.acos()
+                }
             }
             "arctan" => x.atan(),
             "abs" => {
@@ -2849,15 +3180,19 @@ mod numeric {
             }
             "step" => {
                 away(x)?;
-                if x > 0.0 { 1.0 } else { 0.0 }
+                if x > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
             }
             f => return Err(format!("unknown function {f}")),
         })
     }
 
     const ELEMENTWISE: [&str; 16] = [
-        "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "arcsin", "arccos", "arctan", "abs",
-        "sign", "relu", "step",
+        "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "arcsin",
+        "arccos", "arctan", "abs", "sign", "relu", "step",
     ];
 
     fn power(b: &Mat, e: f64, what: &str) -> Result<Mat, String> {
@@ -2881,12 +3216,22 @@ mod numeric {
             Ex::Num(v) => V::M(Mat::fill(1, 1, *v)),
             Ex::Name(n) => {
                 if n == "I" || n == "eye" {
-                    V::U(Rc::new(|r, c| if r == c { Ok(Mat::eye(r)) } else { Err("I must be square".into()) }))
+                    V::U(Rc::new(|r, c| {
+                        if r == c {
+                            Ok(Mat::eye(r))
+                        } else {
+                            Err("I must be square".into())
+                        }
+                    }))
                 } else {
                     V::M(env.get(n).cloned().ok_or(format!("undeclared {n}"))?)
                 }
             }
-            Ex::Sized(f, s) => V::M(if *f == "I" { Mat::eye(*s) } else { Mat::fill(*s, 1, 1.0) }),
+            Ex::Sized(f, s) => V::M(if *f == "I" {
+                Mat::eye(*s)
+            } else {
+                Mat::fill(*s, 1, 1.0)
+            }),
             Ex::Neg(x) => match eval(x, env)? {
                 V::M(m) => V::M(m.map(|v| -v)),
                 V::U(f) => V::U(Rc::new(move |r, c| Ok(f(r, c)?.map(|v| -v)))),
@@ -2901,8 +3246,12 @@ mod numeric {
                 match op {
                     "+" | "-" | ".*" | "./" => match (a, b) {
                         (V::M(x), V::M(y)) => V::M(elementwise(op, &x, &y)?),
-                        (V::U(f), V::M(y)) if !y.is_scalar() => V::M(elementwise(op, &f(y.r, y.c)?, &y)?),
-                        (V::M(x), V::U(g)) if !x.is_scalar() => V::M(elementwise(op, &x, &g(x.r, x.c)?)?),
+                        (V::U(f), V::M(y)) if !y.is_scalar() => {
+                            V::M(elementwise(op, &f(y.r, y.c)?, &y)?)
+                        }
+                        (V::M(x), V::U(g)) if !x.is_scalar() => {
+                            V::M(elementwise(op, &x, &g(x.r, x.c)?)?)
+                        }
                         (a, b) => V::U(Rc::new(move |r, c| {
                             let x = sized(a.clone(), r, c)?;
                             let y = sized(b.clone(), r, c)?;
@@ -2956,7 +3305,10 @@ mod numeric {
                             V::M(power(&x, k, "power")?)
                         } else {
                             if x.r != x.c || k.fract() != 0.0 || k < 1.0 {
-                                return Err("matrix power needs a square matrix and a positive integer".into());
+                                return Err(
+                                    "matrix power needs a square matrix and a positive integer"
+                                        .into(),
+                                );
                             }
                             let mut m = x.clone();
                             for _ in 1..k as usize {
@@ -3002,9 +3354,18 @@ mod numeric {
                         Ok(Mat::fill(r, c, c0))
                     })));
                 }
-                let xs = args.iter().map(|a| need(eval(a, env)?)).collect::<Result<Vec<_>, _>>()?;
+                let xs = args
+                    .iter()
+                    .map(|a| need(eval(a, env)?))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let x = &xs[0];
-                let square = |x: &Mat| if x.r == x.c { Ok(()) } else { Err(format!("{f} of a non-square matrix")) };
+                let square = |x: &Mat| {
+                    if x.r == x.c {
+                        Ok(())
+                    } else {
+                        Err(format!("{f} of a non-square matrix"))
+                    }
+                };
                 V::M(match f {
                     "tr" => {
                         square(x)?;
@@ -3038,7 +3399,8 @@ mod numeric {
                             for j1 in 0..x.c {
                                 for i2 in 0..y.r {
                                     for j2 in 0..y.c {
-                                        m.d[(i1 * y.r + i2) * m.c + j1 * y.c + j2] = x.at(i1, j1) * y.at(i2, j2);
+                                        m.d[(i1 * y.r + i2) * m.c + j1 * y.c + j2] =
+                                            x.at(i1, j1) * y.at(i2, j2);
                                     }
                                 }
                             }
@@ -3053,7 +3415,11 @@ mod numeric {
                             }
                             m
                         } else if x.r == x.c && x.r > 1 {
-                            Mat { r: x.r, c: 1, d: (0..x.r).map(|i| x.at(i, i)).collect() }
+                            Mat {
+                                r: x.r,
+                                c: 1,
+                                d: (0..x.r).map(|i| x.at(i, i)).collect(),
+                            }
                         } else {
                             return Err(format!("diag of {}x{}", x.r, x.c));
                         }
@@ -3088,11 +3454,19 @@ mod numeric {
                         let mx = x.d.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                         let e: Vec<f64> = x.d.iter().map(|v| (v - mx).exp()).collect();
                         let s: f64 = e.iter().sum();
-                        Mat { r: x.r, c: 1, d: e.iter().map(|v| v / s).collect() }
+                        Mat {
+                            r: x.r,
+                            c: 1,
+                            d: e.iter().map(|v| v / s).collect(),
+                        }
                     }
                     "logsumexp" => {
                         let mx = x.d.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                        Mat::fill(1, 1, mx + x.d.iter().map(|v| (v - mx).exp()).sum::<f64>().ln())
+                        Mat::fill(
+                            1,
+                            1,
+                            mx + x.d.iter().map(|v| (v - mx).exp()).sum::<f64>().ln(),
+                        )
                     }
                     f => return Err(format!("unknown function {f}")),
                 })
@@ -3101,7 +3475,10 @@ mod numeric {
     }
 
     fn map_fun(name: &str, m: &Mat) -> Result<Mat, String> {
-        let d = m.d.iter().map(|&x| fun(name, x)).collect::<Result<Vec<_>, _>>()?;
+        let d =
+            m.d.iter()
+                .map(|&x| fun(name, x))
+                .collect::<Result<Vec<_>, _>>()?;
         Ok(Mat { r: m.r, c: m.c, d })
     }
 
@@ -3142,7 +3519,11 @@ mod numeric {
             let mut values = HashMap::new();
             let mut kinds = HashMap::new();
             for (name, kind, r, c) in decls {
-                let g = Mat { r: *r, c: *c, d: normals(&mut state, r * c) };
+                let g = Mat {
+                    r: *r,
+                    c: *c,
+                    d: normals(&mut state, r * c),
+                };
                 let v = if kind == "symmetric" {
                     // SPD: G G' / n + I/2
                     let mut s = g.matmul(&g.t()).unwrap().map(|v| v / *r as f64);
@@ -3163,7 +3544,11 @@ mod numeric {
                 values.insert(name.clone(), v);
                 kinds.insert(name.clone(), kind.clone());
             }
-            Point { values, kinds, seed }
+            Point {
+                values,
+                kinds,
+                seed,
+            }
         }
     }
 
@@ -3171,18 +3556,33 @@ mod numeric {
     pub fn depends(p: &Prog, pt: &Point, wrt: &str, f0: &Mat) -> Result<bool, String> {
         let x = pt.values.get(wrt).ok_or("wrt not declared")?;
         let mut state = pt.seed ^ 0xd1ff;
-        let mut dir = Mat { r: x.r, c: x.c, d: normals(&mut state, x.r * x.c) };
+        let mut dir = Mat {
+            r: x.r,
+            c: x.c,
+            d: normals(&mut state, x.r * x.c),
+        };
         if pt.kinds.get(wrt).map(|k| k == "symmetric").unwrap_or(false) {
             let t = dir.t();
-            dir = Mat { r: x.r, c: x.c, d: dir.d.iter().zip(&t.d).map(|(a, b)| (a + b) / 2.0).collect() };
+            dir = Mat {
+                r: x.r,
+                c: x.c,
+                d: dir.d.iter().zip(&t.d).map(|(a, b)| (a + b) / 2.0).collect(),
+            };
         }
         let scale = f0.maxabs().max(1.0);
         for eps in [1e-3, 3e-2] {
             let mut vals = pt.values.clone();
-            let moved = Mat { r: x.r, c: x.c, d: x.d.iter().zip(&dir.d).map(|(a, b)| a + eps * b).collect() };
+            let moved = Mat {
+                r: x.r,
+                c: x.c,
+                d: x.d.iter().zip(&dir.d).map(|(a, b)| a + eps * b).collect(),
+            };
             vals.insert(wrt.to_string(), moved);
             let f1 = eval_prog(p, &vals)?;
-            let diff = f0.d.iter().zip(&f1.d).fold(0.0f64, |a, (u, v)| a.max((u - v).abs()));
+            let diff =
+                f0.d.iter()
+                    .zip(&f1.d)
+                    .fold(0.0f64, |a, (u, v)| a.max((u - v).abs()));
             if diff > 1e-9 * scale {
                 return Ok(true);
             }
@@ -3197,20 +3597,122 @@ mod numeric {
 
 const SOUP: &[&str] = &[
     // names
-    "x", "y", "A", "B", "S", "s", "t", "h1", "n", "foo", "X1", "_", "d", "dx", "e",
+    "x",
+    "y",
+    "A",
+    "B",
+    "S",
+    "s",
+    "t",
+    "h1",
+    "n",
+    "foo",
+    "X1",
+    "_",
+    "d",
+    "dx",
+    "e",
     // numbers
-    "0", "2", "0.5", "3", "1e3", "1.", ".5", "10", "007", "1e", "-1", "99999999999999999999",
+    "0",
+    "2",
+    "0.5",
+    "3",
+    "1e3",
+    "1.",
+    ".5",
+    "10",
+    "007",
+    "1e",
+    "-1",
+    "99999999999999999999",
     // operators
-    "+", "-", "*", "/", "'", ".*", "./", ".^", "^", "=", "''", "**", "--", ".",
+    "+",
+    "-",
+    "*",
+    "/",
+    "'",
+    ".*",
+    "./",
+    ".^",
+    "^",
+    "=",
+    "''",
+    "**",
+    "--",
+    ".",
     // functions and constants
-    "tr", "det", "logdet", "inv", "adj", "kron", "diag", "vec", "sum", "norm2", "norm1", "exp", "log", "sin",
-    "cos", "tan", "tanh", "sigmoid", "sqrt", "arcsin", "arccos", "arctan", "abs", "sign", "relu", "step",
-    "softplus", "softmax", "logsumexp", "I", "ones", "vector", "matrix", "eye",
+    "tr",
+    "det",
+    "logdet",
+    "inv",
+    "adj",
+    "kron",
+    "diag",
+    "vec",
+    "sum",
+    "norm2",
+    "norm1",
+    "exp",
+    "log",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "sqrt",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "abs",
+    "sign",
+    "relu",
+    "step",
+    "softplus",
+    "softmax",
+    "logsumexp",
+    "I",
+    "ones",
+    "vector",
+    "matrix",
+    "eye",
     // punctuation
-    "(", ")", "(", ")", ",", ";", ":", "where", "where", " ",
+    "(",
+    ")",
+    "(",
+    ")",
+    ",",
+    ";",
+    ":",
+    "where",
+    "where",
+    " ",
     // odd characters
-    "@", "#", "$", "~", "!", "?", "&", "|", "[", "]", "{", "}", "\"", "\\", "λ", "×", "\t", "é", "\n", "∑", "\r", "\u{7f}",
-    "..", "'(", ")(", "`",
+    "@",
+    "#",
+    "$",
+    "~",
+    "!",
+    "?",
+    "&",
+    "|",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\"",
+    "\\",
+    "λ",
+    "×",
+    "\t",
+    "é",
+    "\n",
+    "∑",
+    "\r",
+    "\u{7f}",
+    "..",
+    "'(",
+    ")(",
+    "`",
 ];
 
 fn soup(choices: &[u8]) -> String {
@@ -3223,7 +3725,11 @@ fn soup(choices: &[u8]) -> String {
     if choices.len() > 8 && next(5) == 0 {
         // A well-formed case, then a few mutations: near-misses are the interesting ones.
         let tail = &choices[choices.len() / 2..];
-        let cfg = GenConfig { max_depth: 3, scalar_output: None, allow: OpSet::all() };
+        let cfg = GenConfig {
+            max_depth: 3,
+            scalar_output: None,
+            allow: OpSet::all(),
+        };
         let case = case_from_choices(tail, &cfg);
         let mut cs: Vec<char> = case.expr.chars().collect();
         let muts = 1 + next(3);

@@ -54,13 +54,15 @@ impl Inference {
                 Sh::new(Size::known(s.rows), Size::known(s.cols))
             }
             Math::Sym(_) => Sh::new(self.solver.fresh(), self.solver.fresh()),
-            Math::Unary(op, _) | Math::Binary(op, _) => match op.info().shape.apply(&mut self.solver, kids) {
-                Ok(s) => s,
-                Err(_) => {
-                    self.failed = true;
-                    Sh::new(self.solver.fresh(), self.solver.fresh())
+            Math::Unary(op, _) | Math::Binary(op, _) => {
+                match op.info().shape.apply(&mut self.solver, kids) {
+                    Ok(s) => s,
+                    Err(_) => {
+                        self.failed = true;
+                        Sh::new(self.solver.fresh(), self.solver.fresh())
+                    }
                 }
-            },
+            }
         }
     }
     fn dim(&mut self, d: &DimExpr) -> Size {
@@ -171,7 +173,11 @@ pub fn infer(rule: &Rule, scalar: Option<Var>) -> Result<Sizes, String> {
         let s = match node {
             ENodeOrVar::Var(v) => cx.var(*v),
             ENodeOrVar::ENode(n) => {
-                let kids: Vec<S> = n.children().iter().map(|c| lhs_shapes[usize::from(*c)].clone()).collect();
+                let kids: Vec<S> = n
+                    .children()
+                    .iter()
+                    .map(|c| lhs_shapes[usize::from(*c)].clone())
+                    .collect();
                 cx.node(n, &kids)
             }
         };
@@ -185,7 +191,11 @@ pub fn infer(rule: &Rule, scalar: Option<Var>) -> Result<Sizes, String> {
         let s = match node {
             TNode::Var(v) => cx.var(*v),
             TNode::Node(n) => {
-                let kids: Vec<S> = n.children().iter().map(|c| rhs_shapes[usize::from(*c)].clone()).collect();
+                let kids: Vec<S> = n
+                    .children()
+                    .iter()
+                    .map(|c| rhs_shapes[usize::from(*c)].clone())
+                    .collect();
                 cx.node(n, &kids)
             }
             TNode::Shaped(kind, dims) => {
@@ -216,10 +226,8 @@ fn solve(mut cx: Inference) -> Result<Sizes, String> {
         return Err("the two sides cannot have one shape".to_string());
     }
     // Free sizes: distinct values, so that a swapped dimension shows.
-    let mut next = 2;
-    for v in cx.solver.unbound() {
+    for (next, v) in (2..).zip(cx.solver.unbound()) {
         cx.solver.name(v, Dim::int(next));
-        next += 1;
     }
     let (failed, _) = cx.solver.settle();
     if !failed.is_empty() {

@@ -200,8 +200,7 @@ fn moving_vars(rule: &Rule) -> Vec<Var> {
             ]
             .iter()
             .any(|k| cond(*k, v));
-            if under_d[i] && !fixed && !out.contains(v)
-            {
+            if under_d[i] && !fixed && !out.contains(v) {
                 out.push(*v);
             }
         }
