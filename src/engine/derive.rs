@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use egg::{AstSize, Extractor, Id, RecExpr, Symbol};
+use egg::{AstSize, CostFunction, Extractor, Id, RecExpr, Symbol};
 
 use super::collect::{collect, Form as Collected};
 use super::forward::{Forward, Seed};
@@ -152,17 +152,26 @@ pub fn derive(
             groups.push((vec![x], Form::ByScalar));
         }
     }
+    let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
+    let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);
+    let order = appearance(&[&f.expr]);
+    // As by hand, f is tidied before it is differentiated: the differential of
+    // sigmoid(x) is shorter than that of exp(x) ./ (1 + exp(x)).
+    // Not with a symmetric variable: `S' = S` would reach f before the convention is
+    // chosen, and the unconstrained derivative of S' is not that of S.
+    let tidied = if wrt.iter().any(|x| env.is_symmetric(*x)) {
+        f.clone()
+    } else {
+        tidy_input(f, env, &order, &tidy_rules, opts)
+    };
     let mut found: Vec<(Symbol, RecExpr<Math>, PassStats)> = Vec::new();
     for (vars, form) in &groups {
-        found.extend(derive_group(f, env, vars, *form, rules, opts)?);
+        found.extend(derive_group(&tidied, env, vars, *form, rules, opts)?);
     }
     let derive_ms = start.elapsed().as_secs_f64() * 1000.0;
 
     // One presentation search for every coefficient, in numerator layout.
-    let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
-    let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);
     let coefficients: Vec<RecExpr<Math>> = found.iter().map(|(_, c, _)| c.clone()).collect();
-    let order = appearance(&[&f.expr]);
     let presented = present(
         &coefficients,
         env,
@@ -282,6 +291,36 @@ struct PassStats {
     collect_steps: usize,
     applied: indexmap::IndexMap<String, usize>,
     ill_shaped: usize,
+}
+
+/// `f` after the tidy rules (which only shrink terms), or `f` itself if that is no
+/// smaller; a quarter of the time limit.
+fn tidy_input(
+    f: &Typed,
+    env: &Env,
+    order: &super::normal::Appearance,
+    tidy: &[egg::Rewrite<Math, MathAnalysis>],
+    opts: &DeriveOptions,
+) -> Typed {
+    let limits = Limits {
+        time: opts.limits.time / 4,
+        ..opts.limits
+    };
+    let p = present(
+        std::slice::from_ref(&f.expr),
+        env,
+        order,
+        tidy,
+        &[],
+        &limits,
+    );
+    match p.exprs.into_iter().next() {
+        Some(e) if AstSize.cost_rec(&e) < AstSize.cost_rec(&f.expr) => Typed {
+            expr: e,
+            shape: f.shape,
+        },
+        _ => f.clone(),
+    }
 }
 
 /// The coefficients for `vars`, unsimplified, from one forward and one collecting pass

@@ -18,6 +18,9 @@ pub enum EvalError {
     Domain(String),
     /// A result with an infinity or a NaN in it.
     NonFinite(String),
+    /// Finite differences whose rounding error (f is large next to its slope) would
+    /// hide the error they are to measure.
+    Rounding(String),
     /// A matrix too large to allocate safely.
     TooLarge(String),
     /// An expression that is not well formed (a child id out of range).
@@ -29,7 +32,10 @@ impl EvalError {
     pub fn is_numeric(&self) -> bool {
         matches!(
             self,
-            EvalError::Singular(_) | EvalError::Domain(_) | EvalError::NonFinite(_)
+            EvalError::Singular(_)
+                | EvalError::Domain(_)
+                | EvalError::NonFinite(_)
+                | EvalError::Rounding(_)
         )
     }
 }
@@ -43,6 +49,7 @@ impl fmt::Display for EvalError {
             EvalError::Singular(m) => write!(f, "singular matrix: {m}"),
             EvalError::Domain(m) => write!(f, "outside the domain: {m}"),
             EvalError::NonFinite(m) => write!(f, "non-finite result: {m}"),
+            EvalError::Rounding(m) => write!(f, "finite differences drown in rounding: {m}"),
             EvalError::TooLarge(m) => write!(f, "matrix too large: {m}"),
             EvalError::Malformed(m) => write!(f, "malformed expression: {m}"),
         }

@@ -25,6 +25,9 @@ pub fn finite_difference(
     checked_entries(m * n, p * q, "a finite-difference Jacobian")?;
     let mut jac = Mat::zeros(m * n, p * q);
     let mut moved = point.clone();
+    // The largest rounding error of any column: about 4ε·max|f| / h.
+    let mut noise: f64 = 0.0;
+    let mut f_max: f64 = 0.0;
     for k in 0..p * q {
         let xk = x[k];
         let mut at = |v: f64| {
@@ -46,10 +49,30 @@ pub fn finite_difference(
         // Central differences at h and h/2, extrapolated (Richardson): the h² error
         // terms cancel, leaving h⁴ — steep functions (exp of exp) stay accurate.
         let h = 1e-4 * xk.abs().max(1.0);
-        let wide = (at(xk + h)? - at(xk - h)?) / (2.0 * h);
-        let narrow = (at(xk + h / 2.0)? - at(xk - h / 2.0)?) / h;
+        let (a, b, c, d) = (
+            at(xk + h)?,
+            at(xk - h)?,
+            at(xk + h / 2.0)?,
+            at(xk - h / 2.0)?,
+        );
+        let largest = [&a, &b, &c, &d]
+            .iter()
+            .map(|m| m.amax())
+            .fold(0.0, f64::max);
+        noise = noise.max(4.0 * f64::EPSILON * largest / h);
+        f_max = f_max.max(largest);
+        let wide = (a - b) / (2.0 * h);
+        let narrow = (c - d) / h;
         let col = (narrow * 4.0 - wide) / 3.0;
         jac.column_mut(k).copy_from_slice(col.as_slice());
+    }
+    // A tenth of the check's tolerance: past it the differences cannot tell a right
+    // derivative from a wrong one at this point.
+    if noise > 1e-6 * jac.amax().max(1.0) {
+        return Err(EvalError::Rounding(format!(
+            "|f| reaches {f_max:.1e} where its derivative is {:.1e}",
+            jac.amax()
+        )));
     }
     Ok(match (m * n == 1, q == 1, p * q == 1) {
         // Scalar by matrix: the row ∂f/∂vec(X) reshaped to p×q is the gradient; its

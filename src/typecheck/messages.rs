@@ -127,11 +127,20 @@ pub fn guesses<'e>(operands: &[Operand<'e>], op: Op) -> (Vec<String>, Vec<&'e st
         }
         ([], _) => String::new(),
     };
-    let decl: Vec<String> = names.iter().map(|n| format!("{n}: scalar")).collect();
+    // A power: one declaration of them all; otherwise each reading is its own example.
+    let example = if all {
+        let decl: Vec<String> = names.iter().map(|n| format!("{n}: scalar")).collect();
+        format!("`--let \"{}\"`", decl.join("; "))
+    } else {
+        let each: Vec<String> = names
+            .iter()
+            .map(|n| format!("`--let \"{n}: scalar\"`"))
+            .collect();
+        each.join(" or ")
+    };
     let note = format!(
         "{readings}; undeclared lower-case names are vectors and capitals matrices, so \
-         no scalar is assumed: declare what you mean, e.g. `--let \"{}\"`",
-        decl.join("; ")
+         no scalar is assumed: declare what you mean, e.g. {example}"
     );
     (vec![note], names)
 }
