@@ -831,7 +831,8 @@ class Equivalence:
     @property
     def counterexample(self) -> Optional[Dict[str, Any]]:
         """For ``not equal`` at a point: ``values`` (each name's value, as rows),
-        ``left``, ``right`` (both sides there) and ``rel_err``."""
+        ``left``, ``right`` (both sides there), ``rel_err``, and ``truncated`` (whether a
+        value is larger than the 6×6 corner shown)."""
         c = self._v["counterexample"]
         return json.loads(json.dumps(c)) if c is not None else None
 

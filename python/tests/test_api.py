@@ -162,7 +162,7 @@ def test_equiv() -> None:
     assert str(e).startswith("equal\n")
     ne = matcalc.equiv("B*A", "A*B", let="A: matrix(n,n); B: matrix(n,n)")
     assert ne.verdict == "not equal" and not ne and ne.exit_code == 1
-    assert set(ne.counterexample) == {"values", "left", "right", "rel_err"}
+    assert set(ne.counterexample) == {"values", "left", "right", "rel_err", "truncated"}
     assert set(ne.counterexample["values"]) == {"A", "B"}
     assert ne.counterexample["rel_err"] > 1e-6
     shapes = matcalc.equiv("x", "x'")
