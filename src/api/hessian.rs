@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::kind::Kind;
 use crate::lang::{shapes_of, Math, Op};
 use crate::numeric::{check_hessian, CHECK_POINTS, CHECK_SEED};
-use crate::report::{shape_pair, DerivationReport};
+use crate::report::DerivationReport;
 use crate::rules::Phase;
 use crate::rules::RuleSet;
 use crate::shape::Shape;
@@ -32,7 +32,6 @@ pub fn hessian_reports(
     f: &Typed,
     env: &Env,
     wrt: &[Symbol],
-    started: Instant,
 ) -> Result<Vec<DerivationReport>, Error> {
     if !f.shape.is_scalar() {
         return Err(Error::plain(format!(
@@ -47,6 +46,10 @@ pub fn hessian_reports(
         ..req.options.clone()
     };
     let gradients = derive(f, env, wrt, rules, &first)?;
+    let second = DeriveOptions {
+        layout: req.options.layout,
+        ..first.clone()
+    };
     let mut out = Vec::new();
     for (i, u) in wrt.iter().enumerate() {
         // vec of the gradient G_u = C_u' (in vec coordinates: a column of |u| entries),
@@ -55,12 +58,6 @@ pub fn hessian_reports(
         let g = simplest(&g, env, rules, &first)?;
         for v in &wrt[i..] {
             let block_started = Instant::now();
-            let second = DeriveOptions {
-                layout: req.options.layout,
-                steps: false,
-                symmetric: Convention::None,
-                ..req.options.clone()
-            };
             if !g
                 .expr
                 .as_ref()
@@ -84,39 +81,7 @@ pub fn hessian_reports(
                 d.numerator = d.derivative.clone();
             }
             d.differential = second_differential(&d.numerator, *u, *v);
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            let mut r = DerivationReport::new(
-                &req.expr,
-                &d,
-                env,
-                &env.decls_text(),
-                rules,
-                req.options.layout,
-                ms,
-            );
-            r.order = 2;
-            r.wrt = vec![u.to_string(), v.to_string()];
-            r.kind = format!(
-                "hessian-{}",
-                d.kind.to_string().split("-by-").last().unwrap_or("?")
-            );
-            r.shape = shape_pair(d.shape);
-            r.stats.ms = (block_started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
-            if req.check {
-                let report = check_hessian(
-                    &f.expr,
-                    &d.derivative,
-                    env,
-                    *u,
-                    *v,
-                    req.options.layout == Layout::Denominator,
-                    CHECK_POINTS,
-                    CHECK_SEED,
-                )
-                .map_err(|e| Error::Failed(format!("the check could not evaluate: {e}")))?;
-                r.check = Some(report.into());
-            }
-            out.push(r);
+            out.push(block_report(req, rules, f, env, &d, *u, block_started)?);
         }
     }
     Ok(out)
@@ -177,10 +142,23 @@ fn zero_block(
         steps: None,
         convention: None,
     };
+    block_report(req, rules, f, env, &d, u, started)
+}
+
+/// The report of the block H_uv held in `d` (v is `d.wrt`), checked when asked for.
+fn block_report(
+    req: &Request,
+    rules: &RuleSet,
+    f: &Typed,
+    env: &Env,
+    d: &Derivation,
+    u: Symbol,
+    started: Instant,
+) -> Result<DerivationReport, Error> {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut r = DerivationReport::new(
         &req.expr,
-        &d,
+        d,
         env,
         &env.decls_text(),
         rules,
@@ -188,7 +166,7 @@ fn zero_block(
         ms,
     );
     r.order = 2;
-    r.wrt = vec![u.to_string(), v.to_string()];
+    r.wrt = vec![u.to_string(), d.wrt.to_string()];
     r.kind = format!(
         "hessian-{}",
         d.kind.to_string().split("-by-").last().unwrap_or("?")
@@ -196,10 +174,10 @@ fn zero_block(
     if req.check {
         let report = check_hessian(
             &f.expr,
-            &zero,
+            &d.derivative,
             env,
             u,
-            v,
+            d.wrt,
             req.options.layout == Layout::Denominator,
             CHECK_POINTS,
             CHECK_SEED,

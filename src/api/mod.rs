@@ -65,7 +65,7 @@ pub fn derive_request(req: &Request, rules: &RuleSet) -> Result<Answer, Error> {
     let wrt = variables(&req.wrt, &env)?;
     let reports = match req.order {
         1 => first_order(req, rules, &f, &env, &wrt, started)?,
-        2 => hessian::hessian_reports(req, rules, &f, &env, &wrt, started)?,
+        2 => hessian::hessian_reports(req, rules, &f, &env, &wrt)?,
         k => {
             return Err(Error::plain(format!(
                 "--order {k}: only 1 and 2 are supported"

@@ -6,10 +6,10 @@ use super::cost::{evaluation_cost, OPS_PER_SECOND};
 use super::eval::eval;
 use super::fd::derivative_shape;
 use super::fd::{finite_difference, rel_err};
-use super::point::{const_dims, dim_size, try_random_point, try_random_point_reversed};
+use super::point::{const_dims, dim_size, try_random_point, try_random_point_reversed, Point};
 use crate::env::Env;
 use crate::lang::{shapes_of, Math};
-use crate::linalg::EvalError;
+use crate::linalg::{EvalError, Mat};
 use crate::shape::Dim;
 
 /// What `--check`, `batch` and ablation use: points tried, the seed of the first, and
@@ -87,6 +87,34 @@ pub fn check_derivative(
         }
         let err = result?;
         max_rel_err = max_rel_err.max(err);
+    }
+    Ok(CheckReport {
+        points,
+        max_rel_err,
+    })
+}
+
+/// The worst of `error` over `points` random points for `f` and `claimed` (redrawn with
+/// positive entries where f cannot be evaluated), given each point, the claimed value
+/// there and the point's seed: the loop the Hessian and symmetric checks share.
+pub(super) fn worst_over_points(
+    f: &RecExpr<Math>,
+    claimed: &RecExpr<Math>,
+    env: &Env,
+    points: usize,
+    seed: u64,
+    mut error: impl FnMut(&Point, &Mat, u64) -> Result<f64, EvalError>,
+) -> Result<CheckReport, EvalError> {
+    let extra = const_dims(&[f, claimed]);
+    let mut max_rel_err: f64 = 0.0;
+    for i in 0..points {
+        let s = seed.wrapping_add(i as u64);
+        let mut point = try_random_point(env, &extra, s, false)?;
+        if eval(f, &point).is_err() {
+            point = try_random_point(env, &extra, s, true)?;
+        }
+        let c = eval(claimed, &point)?;
+        max_rel_err = max_rel_err.max(error(&point, &c, s)?);
     }
     Ok(CheckReport {
         points,

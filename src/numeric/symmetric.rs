@@ -9,10 +9,10 @@ use egg::{RecExpr, Symbol};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::check::CheckReport;
+use super::check::{worst_over_points, CheckReport};
 use super::eval::eval;
 use super::fd::rel_err;
-use super::point::{const_dims, try_random_point, Point};
+use super::point::Point;
 use crate::engine::derive::Convention;
 use crate::env::Env;
 use crate::lang::Math;
@@ -29,26 +29,18 @@ pub fn check_symmetric(
     points: usize,
     seed: u64,
 ) -> Result<CheckReport, EvalError> {
-    let extra = const_dims(&[f, claimed]);
-    let mut max_rel_err: f64 = 0.0;
-    for i in 0..points {
-        let s = seed.wrapping_add(i as u64);
-        let mut point = try_random_point(env, &extra, s, false)?;
-        if eval(f, &point).is_err() {
-            point = try_random_point(env, &extra, s, true)?;
-        }
-        let c = eval(claimed, &point)?;
-        let err = match convention {
-            Convention::Sym => sym_error(f, &c, &point, wrt, s)?,
-            Convention::Entries => entries_error(f, &c, &point, wrt)?,
-            Convention::None => return Err(EvalError::Malformed("no convention to check".into())),
-        };
-        max_rel_err = max_rel_err.max(err);
-    }
-    Ok(CheckReport {
+    worst_over_points(
+        f,
+        claimed,
+        env,
         points,
-        max_rel_err,
-    })
+        seed,
+        |point, c, s| match convention {
+            Convention::Sym => sym_error(f, c, point, wrt, s),
+            Convention::Entries => entries_error(f, c, point, wrt),
+            Convention::None => Err(EvalError::Malformed("no convention to check".into())),
+        },
+    )
 }
 
 /// f at the point with `wrt` moved by `h` times `dir`.
