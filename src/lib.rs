@@ -60,8 +60,8 @@ pub use numeric::{
     Mat, Point, CHECK_POINTS, CHECK_SEED, CHECK_TOLERANCE,
 };
 pub use report::{
-    justification, steps_report, Binding, CheckSummary, CounterexampleReport, DerivationReport,
-    EquivReport, SearchStats, StatsReport, StepReport,
+    justification, show_json, steps_report, Binding, CheckSummary, CounterexampleReport,
+    DerivationReport, EquivReport, SearchStats, StatsReport, StepReport,
 };
 pub use research::{ablate, stats as rule_stats, totals as rule_totals, Need};
 pub use rules::audit::{check_rule, compact, Verdict as RuleVerdict};

@@ -397,3 +397,41 @@ impl EquivReport {
         r
     }
 }
+
+/// What `show` reports of a read expression, as JSON: its text, shape, LaTeX and NumPy
+/// spellings, the declarations and every name's kind and shape, and the warnings.
+pub fn show_json(checked: &crate::typecheck::Checked) -> serde_json::Value {
+    // `show` reads one expression, so there is one typed tree.
+    let (typed, env) = (&checked.typed[0], &checked.env);
+    let names: serde_json::Map<String, serde_json::Value> = env
+        .vars
+        .iter()
+        .map(|(name, info)| {
+            (
+                name.to_string(),
+                serde_json::json!({
+                    "kind": info.kind.name(),
+                    "shape": [info.shape.rows.to_string(), info.shape.cols.to_string()],
+                    "declared": info.declared,
+                }),
+            )
+        })
+        .collect();
+    let text = to_text(
+        &typed.expr,
+        env,
+        TextOptions {
+            root: None,
+            share: true,
+        },
+    );
+    serde_json::json!({
+        "expr": text,
+        "shape": [typed.shape.rows.to_string(), typed.shape.cols.to_string()],
+        "latex": to_latex(&typed.expr, env, true),
+        "numpy": to_numpy(&typed.expr, env, true).ok(),
+        "decls": env.decls_text(),
+        "names": names,
+        "warnings": checked.warnings,
+    })
+}

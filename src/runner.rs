@@ -11,6 +11,7 @@ use crate::api::{derive_request, Request};
 use crate::catalog::{BadLine, Case, Identity};
 use crate::engine::derive::{Convention, DeriveOptions};
 use crate::engine::equiv::{equiv, EquivOptions, Verdict};
+use crate::error::Error;
 use crate::input::read_exprs;
 use crate::report::{DerivationReport, StatsReport};
 use crate::rules::RuleSet;
@@ -190,13 +191,7 @@ fn run_case_inner(case: &Case, rules: &RuleSet, opts: &RunOptions) -> Row {
     let answer = match derive_request(&req, rules) {
         Ok(a) => a,
         Err(e) => {
-            row.exit = e.exit_code() as u8;
-            row.status = if row.exit == 2 {
-                Status::BadInput
-            } else {
-                Status::Failed
-            };
-            row.error = Some(e.headline());
+            failed(&mut row, &e);
             return row;
         }
     };
@@ -276,16 +271,21 @@ fn run_identity(case: &Case, id: &Identity, rules: &RuleSet, opts: &RunOptions) 
             row.error = (right == Some(false)).then(|| format!("expected {}", id.expect));
         }
         Err(e) => {
-            row.exit = e.exit_code() as u8;
-            row.status = if row.exit == 2 {
-                Status::BadInput
-            } else {
-                Status::Failed
-            };
-            row.error = Some(e.headline());
+            failed(&mut row, &e);
         }
     }
     row
+}
+
+/// A row that ends in an error: bad input (exit 2) or a failure.
+fn failed(row: &mut Row, e: &Error) {
+    row.exit = e.exit_code() as u8;
+    row.status = if row.exit == 2 {
+        Status::BadInput
+    } else {
+        Status::Failed
+    };
+    row.error = Some(e.headline());
 }
 
 fn fill(row: &mut Row, r: &DerivationReport) {

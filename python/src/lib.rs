@@ -23,8 +23,8 @@ use serde_json::{json, Value};
 
 use matcalc::{
     bad_line_row, check_rule, derive_request, equiv_request, read_catalog, read_exprs, run_case,
-    summary, to_latex, to_numpy, to_text, Convention, DeriveOptions, Env, EquivOptions, Error,
-    Input, Layout, Request, Row, RuleSet, RuleVerdict, RunOptions, TextOptions,
+    summary, Convention, DeriveOptions, Env, EquivOptions, Error, Input, Layout, Request, Row,
+    RuleSet, RuleVerdict, RunOptions,
 };
 
 /// The stack of the thread a call runs on (the command line uses 256 MiB for its one
@@ -342,31 +342,9 @@ fn show_value(expr: &str, decls: &str) -> Value {
         Ok(c) => c,
         Err(e) => return error_value(&e),
     };
-    let (typed, env) = (&checked.typed[0], &checked.env);
-    let names: serde_json::Map<String, Value> = env
-        .vars
-        .iter()
-        .map(|(name, info)| {
-            (
-                name.to_string(),
-                json!({
-                    "kind": info.kind.name(),
-                    "shape": [info.shape.rows.to_string(), info.shape.cols.to_string()],
-                    "declared": info.declared,
-                }),
-            )
-        })
-        .collect();
-    json!({
-        "expr": to_text(&typed.expr, env, TextOptions { root: None, share: true }),
-        "shape": [typed.shape.rows.to_string(), typed.shape.cols.to_string()],
-        "latex": to_latex(&typed.expr, env, true),
-        "numpy": to_numpy(&typed.expr, env, true).ok(),
-        "decls": env.decls_text(),
-        "names": names,
-        "inputs": inputs_value(env),
-        "warnings": checked.warnings,
-    })
+    let mut v = matcalc::show_json(&checked);
+    v["inputs"] = inputs_value(&checked.env);
+    v
 }
 
 /// Compares two expressions; the `EquivReport` as JSON, plus `exit_code`.

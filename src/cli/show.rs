@@ -1,10 +1,8 @@
 //! `matcalc show`: the parsed expression and its shape.
 
-use serde_json::json;
-
 use super::args::{Format, ShowArgs};
 use super::output::line;
-use matcalc::{read_exprs, to_latex, to_numpy, to_text, Error, TextOptions};
+use matcalc::{read_exprs, show_json, to_latex, to_numpy, to_text, Error, TextOptions};
 
 pub fn run(a: &ShowArgs) -> Result<i32, Error> {
     let checked = read_exprs(&[&a.expr], &a.decls, &[])?;
@@ -21,32 +19,7 @@ pub fn run(a: &ShowArgs) -> Result<i32, Error> {
         Format::Text => format!("{text} : {}", typed.shape),
         Format::Latex => to_latex(&typed.expr, env, true),
         Format::Numpy => to_numpy(&typed.expr, env, true).map_err(Error::Failed)?,
-        Format::Json => {
-            let names: serde_json::Map<String, serde_json::Value> = env
-                .vars
-                .iter()
-                .map(|(name, info)| {
-                    (
-                        name.to_string(),
-                        json!({
-                            "kind": info.kind.name(),
-                            "shape": [info.shape.rows.to_string(), info.shape.cols.to_string()],
-                            "declared": info.declared,
-                        }),
-                    )
-                })
-                .collect();
-            let v = json!({
-                "expr": text,
-                "shape": [typed.shape.rows.to_string(), typed.shape.cols.to_string()],
-                "latex": to_latex(&typed.expr, env, true),
-                "numpy": to_numpy(&typed.expr, env, true).ok(),
-                "decls": env.decls_text(),
-                "names": names,
-                "warnings": checked.warnings,
-            });
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        }
+        Format::Json => serde_json::to_string_pretty(&show_json(&checked)).unwrap_or_default(),
     };
     line(&out);
     Ok(0)

@@ -184,7 +184,6 @@ pub fn derive(
     // Then the conventions of symmetric variables and the layout, each a second small
     // search over forms that are already simple.
     let mut numerators: Vec<RecExpr<Math>> = Vec::new();
-    let mut again: Vec<RecExpr<Math>> = Vec::new();
     for ((x, _, _), c) in found.iter().zip(&presented.exprs) {
         let n = if env.is_symmetric(*x) && f_scalar && opts.symmetric != Convention::None {
             let symmetric = proved_symmetric(c, env, rules, opts);
@@ -192,24 +191,24 @@ pub fn derive(
         } else {
             c.clone()
         };
-        numerators.push(n.clone());
-        if opts.layout == Layout::Denominator {
-            again.push(transposed(&n));
-        }
+        numerators.push(n);
     }
     let changed: Vec<usize> = (0..numerators.len())
         .filter(|i| numerators[*i] != presented.exprs[*i])
         .collect();
-    if !changed.is_empty() {
-        let inputs: Vec<RecExpr<Math>> = changed.iter().map(|i| numerators[*i].clone()).collect();
-        let p = present(
-            &inputs,
+    let present_again = |inputs: &[RecExpr<Math>]| {
+        present(
+            inputs,
             env,
             &order,
             &tidy_rules,
             &simplify_rules,
             &opts.limits,
-        );
+        )
+    };
+    if !changed.is_empty() {
+        let inputs: Vec<RecExpr<Math>> = changed.iter().map(|i| numerators[*i].clone()).collect();
+        let p = present_again(&inputs);
         for (k, i) in changed.iter().enumerate() {
             numerators[*i] = p.exprs[k].clone();
         }
@@ -217,14 +216,7 @@ pub fn derive(
     }
     let derivatives: Vec<RecExpr<Math>> = if opts.layout == Layout::Denominator {
         let inputs: Vec<RecExpr<Math>> = numerators.iter().map(transposed).collect();
-        let p = present(
-            &inputs,
-            env,
-            &order,
-            &tidy_rules,
-            &simplify_rules,
-            &opts.limits,
-        );
+        let p = present_again(&inputs);
         simplify_stats = simplify_stats.then(p.stats);
         p.exprs
     } else {
