@@ -10,9 +10,11 @@ use std::time::Instant;
 use egg::{Id, RecExpr, Symbol};
 
 use super::Request;
-use crate::engine::derive::{derive, Convention, Derivation, DeriveOptions, DeriveStats, Layout};
+use crate::engine::derive::{
+    derive_by, Convention, Derivation, DeriveOptions, DeriveStats, Layout,
+};
 use crate::engine::normal::appearance;
-use crate::engine::saturate::RunStats;
+use crate::engine::saturate::{Deadline, RunStats};
 use crate::engine::simplify::present;
 use crate::env::Env;
 use crate::error::Error;
@@ -45,7 +47,9 @@ pub fn hessian_reports(
         symmetric: Convention::None,
         ..req.options.clone()
     };
-    let gradients = derive(f, env, wrt, rules, &first)?;
+    // One deadline for the whole Hessian: every derivation and search shares it.
+    let deadline = Deadline::after(req.options.time_limit);
+    let gradients = derive_by(f, env, wrt, rules, &first, deadline)?;
     let second = DeriveOptions {
         layout: req.options.layout,
         ..first.clone()
@@ -55,7 +59,7 @@ pub fn hessian_reports(
         // vec of the gradient G_u = C_u' (in vec coordinates: a column of |u| entries),
         // brought to its simplest form first: its differential is what the block is.
         let g = vec_gradient(&gradients[i].numerator, env)?;
-        let g = simplest(&g, env, rules, &first)?;
+        let g = simplest(&g, env, rules, &first, deadline)?;
         for v in &wrt[i..] {
             let block_started = Instant::now();
             if !g
@@ -67,7 +71,7 @@ pub fn hessian_reports(
                 out.push(zero_block(req, env, rules, f, *u, *v, &g, block_started)?);
                 continue;
             }
-            let mut h = derive(&g, env, &[*v], rules, &second)?;
+            let mut h = derive_by(&g, env, &[*v], rules, &second, deadline)?;
             let mut d = h.remove(0);
             // For a scalar u by a matrix v the first-order form is C (q×p); in vec
             // coordinates the block is the row vec(C')'.
@@ -88,7 +92,13 @@ pub fn hessian_reports(
 }
 
 /// `g` in its simplest form, by the presentation search.
-fn simplest(g: &Typed, env: &Env, rules: &RuleSet, opts: &DeriveOptions) -> Result<Typed, Error> {
+fn simplest(
+    g: &Typed,
+    env: &Env,
+    rules: &RuleSet,
+    opts: &DeriveOptions,
+    deadline: Deadline,
+) -> Result<Typed, Error> {
     let simplify = rules.rewrites(Phase::Simplify, &opts.without);
     let tidy = rules.tidy_rewrites(Phase::Simplify, &opts.without);
     let p = present(
@@ -98,6 +108,7 @@ fn simplest(g: &Typed, env: &Env, rules: &RuleSet, opts: &DeriveOptions) -> Resu
         &tidy,
         &simplify,
         &opts.limits,
+        deadline,
     );
     Ok(Typed {
         expr: p.exprs.into_iter().next().unwrap_or_else(|| g.expr.clone()),

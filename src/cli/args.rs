@@ -51,7 +51,8 @@ pub struct EngineArgs {
     /// Most iterations of one search.
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub iter_limit: usize,
-    /// Most milliseconds of one search.
+    /// Most milliseconds of one request: a derivation (every variable and phase, a
+    /// whole Hessian) or a proof.
     #[arg(long, default_value_t = 5_000, value_name = "MS")]
     pub time_limit_ms: u64,
     /// Most matches of one rule applied in one iteration (egg's back-off scheduler bans

@@ -145,6 +145,7 @@ pub fn collect(
 pub type Frontier = Vec<(Id, Id)>;
 
 /// Like `collect`, returning the frontier after each rule application (for steps).
+#[allow(clippy::too_many_arguments)] // collect's inputs
 pub fn collect_traced(
     g: &mut MathGraph,
     rules: &RuleSet,
@@ -153,6 +154,7 @@ pub fn collect_traced(
     root: Id,
     seed: Id,
     wrt: &[Symbol],
+    deadline: std::time::Instant,
 ) -> Result<Vec<(Frontier, String)>, Error> {
     let mut trace = Vec::new();
     run(
@@ -164,7 +166,7 @@ pub fn collect_traced(
         seed,
         wrt,
         Some(&mut trace),
-        None,
+        Some(deadline),
     )?;
     Ok(trace)
 }

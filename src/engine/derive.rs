@@ -10,7 +10,7 @@ use egg::{AstSize, CostFunction, Extractor, Id, RecExpr, Symbol};
 use super::collect::{collect, Form as Collected};
 use super::forward::{Forward, Seed};
 use super::normal::appearance;
-use super::saturate::{Limits, RunStats, Stop};
+use super::saturate::{Deadline, Limits, RunStats, Stop};
 use super::simplify::present;
 use super::steps::{derivation_steps, Step};
 use crate::analysis::{MathAnalysis, MathGraph};
@@ -118,13 +118,26 @@ pub struct Derivation {
     pub convention: Option<Convention>,
 }
 
-/// Derives `f` (already type-checked) with respect to each of `wrt`.
+/// Derives `f` (already type-checked) with respect to each of `wrt`, every phase
+/// within `opts.time_limit`.
 pub fn derive(
     f: &Typed,
     env: &Env,
     wrt: &[Symbol],
     rules: &RuleSet,
     opts: &DeriveOptions,
+) -> Result<Vec<Derivation>, Error> {
+    derive_by(f, env, wrt, rules, opts, Deadline::after(opts.time_limit))
+}
+
+/// `derive`, every phase ending by `deadline` (a Hessian's derivations share one).
+pub fn derive_by(
+    f: &Typed,
+    env: &Env,
+    wrt: &[Symbol],
+    rules: &RuleSet,
+    opts: &DeriveOptions,
+    deadline: Deadline,
 ) -> Result<Vec<Derivation>, Error> {
     for x in wrt {
         if env.shape(*x).is_none() || !occurs(f, *x) {
@@ -162,11 +175,13 @@ pub fn derive(
     let tidied = if wrt.iter().any(|x| env.is_symmetric(*x)) {
         f.clone()
     } else {
-        tidy_input(f, env, &order, &tidy_rules, opts)
+        tidy_input(f, env, &order, &tidy_rules, opts, deadline)
     };
     let mut found: Vec<(Symbol, RecExpr<Math>, PassStats)> = Vec::new();
     for (vars, form) in &groups {
-        found.extend(derive_group(&tidied, env, vars, *form, rules, opts)?);
+        found.extend(derive_group(
+            &tidied, env, vars, *form, rules, opts, deadline,
+        )?);
     }
     let derive_ms = start.elapsed().as_secs_f64() * 1000.0;
 
@@ -179,6 +194,7 @@ pub fn derive(
         &tidy_rules,
         &simplify_rules,
         &opts.limits,
+        deadline,
     );
     let mut simplify_stats = presented.stats.clone();
     // Then the conventions of symmetric variables and the layout, each a second small
@@ -186,7 +202,7 @@ pub fn derive(
     let mut numerators: Vec<RecExpr<Math>> = Vec::new();
     for ((x, _, _), c) in found.iter().zip(&presented.exprs) {
         let n = if env.is_symmetric(*x) && f_scalar && opts.symmetric != Convention::None {
-            let symmetric = proved_symmetric(c, env, rules, opts);
+            let symmetric = proved_symmetric(c, env, rules, opts, deadline);
             with_convention(c, opts.symmetric, symmetric)
         } else {
             c.clone()
@@ -204,6 +220,7 @@ pub fn derive(
             &tidy_rules,
             &simplify_rules,
             &opts.limits,
+            deadline,
         )
     };
     if !changed.is_empty() {
@@ -241,7 +258,9 @@ pub fn derive(
             });
         let differential = canonical_expr(&numerator, x, kind.form(), x_shape);
         let steps = if opts.steps {
-            Some(derivation_steps(f, env, x, rules, opts, &numerator)?)
+            Some(derivation_steps(
+                f, env, x, rules, opts, &numerator, deadline,
+            )?)
         } else {
             None
         };
@@ -286,13 +305,14 @@ struct PassStats {
 }
 
 /// `f` after the tidy rules (which only shrink terms), or `f` itself if that is no
-/// smaller; a quarter of the time limit.
+/// smaller; a quarter of the presentation's time.
 fn tidy_input(
     f: &Typed,
     env: &Env,
     order: &super::normal::Appearance,
     tidy: &[egg::Rewrite<Math, MathAnalysis>],
     opts: &DeriveOptions,
+    deadline: Deadline,
 ) -> Typed {
     let limits = Limits {
         time: opts.limits.time / 4,
@@ -305,6 +325,7 @@ fn tidy_input(
         tidy,
         &[],
         &limits,
+        deadline,
     );
     match p.exprs.into_iter().next() {
         Some(e) if AstSize.cost_rec(&e) < AstSize.cost_rec(&f.expr) => Typed {
@@ -324,6 +345,7 @@ fn derive_group(
     form: Form,
     rules: &RuleSet,
     opts: &DeriveOptions,
+    deadline: Deadline,
 ) -> Result<Vec<(Symbol, RecExpr<Math>, PassStats)>, Error> {
     let mut g = MathGraph::new(MathAnalysis::new(env.clone(), vars.to_vec()));
     let seed = if form == Form::ByScalar {
@@ -331,8 +353,8 @@ fn derive_group(
     } else {
         Seed::Differential
     };
-    let deadline = Instant::now() + opts.time_limit;
-    let mut fwd = Forward::new(rules, &opts.without, vars.to_vec(), seed).with_deadline(deadline);
+    let mut fwd =
+        Forward::new(rules, &opts.without, vars.to_vec(), seed).with_deadline(deadline.instant());
     let df = fwd.run(&mut g, &f.expr)?;
     let mut stats = PassStats {
         forward_steps: fwd.applied.len(),
@@ -364,7 +386,7 @@ fn derive_group(
                 df,
                 seed,
                 vars,
-                Some(deadline),
+                Some(deadline.instant()),
             )?;
             stats.collect_steps = c.applied.len();
             for (_, name) in &c.applied {
@@ -401,7 +423,13 @@ fn transposed(c: &RecExpr<Math>) -> RecExpr<Math> {
 
 /// Whether C = C' is proved (by the equivalence search, with a small budget): then
 /// the symmetric conventions need no symmetrising.
-fn proved_symmetric(c: &RecExpr<Math>, env: &Env, rules: &RuleSet, opts: &DeriveOptions) -> bool {
+fn proved_symmetric(
+    c: &RecExpr<Math>,
+    env: &Env,
+    rules: &RuleSet,
+    opts: &DeriveOptions,
+    deadline: Deadline,
+) -> bool {
     let Ok(shapes) = crate::lang::shapes_of(c, |v| env.shape(v)) else {
         return false;
     };
@@ -420,7 +448,7 @@ fn proved_symmetric(c: &RecExpr<Math>, env: &Env, rules: &RuleSet, opts: &Derive
         limits: Limits {
             nodes: 5_000,
             iterations: 12,
-            time: opts.limits.time.min(std::time::Duration::from_millis(300)),
+            time: deadline.cap(opts.limits.time.min(std::time::Duration::from_millis(300))),
             match_limit: 500,
         },
         without: opts.without.clone(),

@@ -9,8 +9,8 @@ use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::error::Error;
 use crate::numeric::{
-    const_dims, eval, evaluation_cost, rel_err, try_random_point, try_random_point_reversed, Mat,
-    Point, OPS_PER_SECOND,
+    const_dims, eval, evaluation_cost, point_entries, rel_err, try_random_point,
+    try_random_point_reversed, Mat, Point, OPS_PER_DRAWN_ENTRY, OPS_PER_SECOND,
 };
 use crate::rules::{Phase, RuleSet};
 use crate::typecheck::Typed;
@@ -197,7 +197,17 @@ fn numeric_comparison(
         // Entries of either sign or positive, sizes in either order (X'X is singular
         // when X is wide): a side undefined at one point is tried at another.
         let positive = seed % 2 == 1;
-        let drawn = if seed % 4 < 2 {
+        let reversed = seed % 4 >= 2;
+        // A point that would take longer to draw than what is left is not drawn.
+        let Ok(entries) = point_entries(env, &extra, reversed) else {
+            continue;
+        };
+        if entries as f64 * OPS_PER_DRAWN_ENTRY / OPS_PER_SECOND
+            > time.saturating_sub(started.elapsed()).as_secs_f64()
+        {
+            break;
+        }
+        let drawn = if !reversed {
             try_random_point(env, &extra, 100 + seed, positive)
         } else {
             try_random_point_reversed(env, &extra, 100 + seed, positive)

@@ -43,6 +43,52 @@ impl Limits {
     }
 }
 
+/// The moment a request's time runs out. Every phase of the request (the directed
+/// passes, each saturation, the presentation) takes the smaller of its own share and
+/// what is left, so the phases together end within the request's limit, past it by
+/// at most the one step that cannot be cut short (an iteration, an extraction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    pub fn after(d: Duration) -> Deadline {
+        // A limit too large to add (`Duration::MAX`) means no limit worth measuring.
+        Deadline(
+            Instant::now()
+                .checked_add(d)
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(365 * 24 * 3600)),
+        )
+    }
+
+    /// The time left, zero once past.
+    pub fn left(self) -> Duration {
+        self.0.saturating_duration_since(Instant::now())
+    }
+
+    pub fn passed(self) -> bool {
+        Instant::now() >= self.0
+    }
+
+    pub fn instant(self) -> Instant {
+        self.0
+    }
+
+    /// `share`, or less if the deadline comes first.
+    pub fn cap(self, share: Duration) -> Duration {
+        share.min(self.left())
+    }
+}
+
+impl Limits {
+    /// These limits with the time cut to what `deadline` leaves.
+    pub fn within(&self, deadline: Deadline) -> Limits {
+        Limits {
+            time: deadline.cap(self.time),
+            ..*self
+        }
+    }
+}
+
 /// Why a saturation stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {

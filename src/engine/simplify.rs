@@ -6,7 +6,7 @@ use egg::{Extractor, Id, Language, RecExpr, Rewrite};
 
 use super::cost::PresentationCost;
 use super::normal::{normalise, Appearance};
-use super::saturate::{saturate, Limits, RunStats};
+use super::saturate::{saturate, Deadline, Limits, RunStats};
 use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::lang::Math;
@@ -25,6 +25,8 @@ const TIDY_ITERATIONS: usize = 128;
 
 /// Simplifies every expression of `exprs` in one graph (shared subterms are
 /// simplified once), each with its own root; sums list their terms in `order`.
+/// `limits.time` is this search's share; no stage runs past `deadline`, the end of
+/// the whole request (past it, the normal forms are extracted as they are).
 pub fn present(
     exprs: &[RecExpr<Math>],
     env: &Env,
@@ -32,6 +34,7 @@ pub fn present(
     tidy: &[Rewrite<Math, MathAnalysis>],
     rules: &[Rewrite<Math, MathAnalysis>],
     limits: &Limits,
+    deadline: Deadline,
 ) -> Presented {
     let mut egraph = MathGraph::new(MathAnalysis::new(env.clone(), Vec::new()));
     let mut orders: Vec<(Id, Id)> = Vec::new();
@@ -55,14 +58,14 @@ pub fn present(
     // tidy forms are there before the full search multiplies the graph.
     let started = std::time::Instant::now();
     let tidy_limits = Limits {
-        time: limits.time / 2,
+        time: deadline.cap(limits.time / 2),
         // They shrink terms, so many iterations are cheap; long sums need one each.
         iterations: limits.iterations.max(TIDY_ITERATIONS),
         ..limits
     };
     let (egraph, first) = saturate(egraph, tidy, &tidy_limits, |_| false);
     let rest = Limits {
-        time: limits.time.saturating_sub(started.elapsed()),
+        time: deadline.cap(limits.time.saturating_sub(started.elapsed())),
         ..limits
     };
     let (egraph, second) = saturate(egraph, rules, &rest, settled(roots.clone()));
@@ -71,10 +74,12 @@ pub fn present(
     let last = Limits {
         // egg counts the hash-cons table, which holds more than the classes' nodes.
         nodes: egraph.total_size() + egraph.total_size() / 2 + 100,
-        time: limits
-            .time
-            .saturating_sub(started.elapsed())
-            .max(limits.time / 10),
+        time: deadline.cap(
+            limits
+                .time
+                .saturating_sub(started.elapsed())
+                .max(limits.time / 10),
+        ),
         ..tidy_limits
     };
     let (egraph, third) = saturate(egraph, tidy, &last, |_| false);
@@ -100,10 +105,12 @@ pub fn present(
     egraph.rebuild();
     let again = Limits {
         nodes: egraph.total_size() + egraph.total_size() / 4 + 100,
-        time: limits
-            .time
-            .saturating_sub(started.elapsed())
-            .max(limits.time / 10),
+        time: deadline.cap(
+            limits
+                .time
+                .saturating_sub(started.elapsed())
+                .max(limits.time / 10),
+        ),
         iterations: 8,
         ..limits
     };

@@ -12,7 +12,7 @@ use egg::{Id, Language, RecExpr, Searcher, Symbol};
 use super::derive::{canonical_expr, DeriveOptions};
 use super::forward::{Directed, Forward, Seed};
 use super::normal::{appearance, Appearance};
-use super::saturate::Limits;
+use super::saturate::{Deadline, Limits};
 use super::simplify::present;
 use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
@@ -55,11 +55,13 @@ pub fn derivation_steps(
     rules: &RuleSet,
     opts: &DeriveOptions,
     numerator: &RecExpr<Math>,
+    deadline: Deadline,
 ) -> Result<Vec<Step>, Error> {
     let x_shape = env.shape(x).unwrap_or_else(crate::shape::Shape::scalar);
     let kind = Kind::of(f.shape, x_shape);
     let mut g = MathGraph::new(MathAnalysis::new(env.clone(), vec![x]));
-    let mut fwd = Forward::new(rules, &opts.without, vec![x], Seed::Differential);
+    let mut fwd = Forward::new(rules, &opts.without, vec![x], Seed::Differential)
+        .with_deadline(deadline.instant());
     // A Jacobian is read from d vec(f): the steps differentiate vec(f), so that every
     // line is the same column.
     let mut fe = f.expr.clone();
@@ -71,7 +73,7 @@ pub fn derivation_steps(
     let root = g
         .lookup_expr(&fe)
         .ok_or_else(|| Error::plain("f is not in its graph"))?;
-    let mut steps = forward_steps(&mut g, root, &fwd, rules, opts)?;
+    let mut steps = forward_steps(&mut g, root, &fwd, rules, opts, deadline)?;
     // The collecting steps, read off the pass itself.
     if kind.form() != Form::ByScalar {
         steps.extend(collect_steps(
@@ -83,6 +85,7 @@ pub fn derivation_steps(
             x,
             rules,
             opts,
+            deadline,
         )?);
     }
     let last = canonical_expr(numerator, x, kind.form(), x_shape);
@@ -98,6 +101,7 @@ fn forward_steps(
     fwd: &Forward,
     rules: &RuleSet,
     opts: &DeriveOptions,
+    deadline: Deadline,
 ) -> Result<Vec<Step>, Error> {
     let directed = Directed::of(rules, Phase::Differential, &opts.without);
     let mut expansion: HashMap<Id, (Id, String)> = HashMap::new();
@@ -131,6 +135,7 @@ fn forward_steps(
     let mut steps = vec![Step::new(extract(g, current), None)];
     let mut done: std::collections::HashSet<Id> = std::collections::HashSet::new();
     for _ in 0..10_000 {
+        in_time(deadline)?;
         let Some(target) = outermost_differential(g, current, &expansion, &done) else {
             break;
         };
@@ -230,6 +235,7 @@ fn collect_steps(
     x: Symbol,
     rules: &RuleSet,
     opts: &DeriveOptions,
+    deadline: Deadline,
 ) -> Result<Vec<Step>, Error> {
     let (cform, seed) = match form {
         Form::Trace => (super::collect::Form::Lin, g.add(Math::num(1.0))),
@@ -248,7 +254,16 @@ fn collect_steps(
     } else {
         Op::JacV
     };
-    let trace = super::collect::collect_traced(g, rules, &opts.without, cform, df, seed, &[x])?;
+    let trace = super::collect::collect_traced(
+        g,
+        rules,
+        &opts.without,
+        cform,
+        df,
+        seed,
+        &[x],
+        deadline.instant(),
+    )?;
     let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
     let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);
     let small = Limits {
@@ -261,7 +276,17 @@ fn collect_steps(
     for (frontier, name) in trace {
         // The coefficients tidied, each term printed as tr(C T) or J vec(T).
         let coefs: Vec<RecExpr<Math>> = frontier.iter().map(|(c, _)| extract(g, *c)).collect();
-        let tidy = present(&coefs, env, order, &tidy_rules, &simplify_rules, &small).exprs;
+        in_time(deadline)?;
+        let tidy = present(
+            &coefs,
+            env,
+            order,
+            &tidy_rules,
+            &simplify_rules,
+            &small,
+            deadline,
+        )
+        .exprs;
         let mut e: RecExpr<Math> = RecExpr::default();
         let mut sum: Option<Id> = None;
         for ((_, t), c) in frontier.iter().zip(tidy) {
@@ -288,4 +313,16 @@ fn append(e: &mut RecExpr<Math>, part: &RecExpr<Math>) -> Id {
         last = e.add(n.clone().map_children(|c| Id::from(base + usize::from(c))));
     }
     last
+}
+
+/// Steps are a report on a derivation already found: past the request's deadline they
+/// stop with a limit error rather than run on.
+fn in_time(deadline: Deadline) -> Result<(), Error> {
+    if deadline.passed() {
+        Err(Error::Limit(
+            "the time limit ended the derivation steps (ask without --steps, or with a longer --time-limit-ms)".to_string(),
+        ))
+    } else {
+        Ok(())
+    }
 }

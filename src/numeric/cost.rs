@@ -12,6 +12,10 @@ use crate::lang::{shapes_of, Math, Op};
 /// into a budget.
 pub const OPS_PER_SECOND: f64 = 1e9;
 
+/// Drawing one random entry (a ChaCha draw, its page) costs about this many of the
+/// multiply-adds above: a point of millions of entries takes tens of milliseconds.
+pub const OPS_PER_DRAWN_ENTRY: f64 = 20.0;
+
 /// The multiply-adds one evaluation of `expr` at `point` takes (an estimate: products
 /// and cubic factorisations counted exactly, everything else by its entries).
 /// Infinite when the sizes cannot be worked out.

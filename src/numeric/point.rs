@@ -96,6 +96,18 @@ pub fn try_random_point_reversed(
     err.map_or(Ok(point), Err)
 }
 
+/// How many entries a random point of `env` draws (values and tangents): what it
+/// costs, known before any is drawn. A variable too large to allocate is an error.
+pub fn point_entries(env: &Env, extra_dims: &[Dim], reversed: bool) -> Result<usize, EvalError> {
+    let point = sized(env, extra_dims, reversed);
+    let mut total: usize = 0;
+    for info in env.vars.values() {
+        let (r, c) = shape_size(info.shape, &point)?;
+        total = total.saturating_add(2 * r * c);
+    }
+    Ok(total)
+}
+
 fn build(
     env: &Env,
     extra_dims: &[Dim],
@@ -103,34 +115,7 @@ fn build(
     positive: bool,
     reversed: bool,
 ) -> (Point, Option<EvalError>) {
-    let all: Vec<Dim> = env
-        .vars
-        .values()
-        .flat_map(|v| [v.shape.rows, v.shape.cols])
-        .chain(extra_dims.iter().copied())
-        .collect();
-    let taken: Vec<usize> = all
-        .iter()
-        .flat_map(|d| d.factors())
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let mut point = Point::default();
-    let mut next = 3;
-    for f in all.iter().flat_map(|d| d.factors()) {
-        if f.parse::<usize>().is_err() && !point.dims.contains_key(f) {
-            while taken.contains(&next) {
-                next += 1;
-            }
-            point.dims.insert(f.to_string(), next);
-            next += 1;
-        }
-    }
-    if reversed {
-        let sizes: Vec<usize> = point.dims.values().rev().copied().collect();
-        for (v, size) in point.dims.values_mut().zip(sizes) {
-            *v = size;
-        }
-    }
+    let mut point = sized(env, extra_dims, reversed);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut first_err = None;
     for (name, info) in &env.vars {
@@ -167,6 +152,40 @@ fn build(
         point.tangents.insert(*name, tangent);
     }
     (point, first_err)
+}
+
+/// A point with sizes and no values: distinct sizes 3, 4, 5, … for the size symbols
+/// in order of first appearance (or the opposite order), skipping the integer sizes.
+fn sized(env: &Env, extra_dims: &[Dim], reversed: bool) -> Point {
+    let all: Vec<Dim> = env
+        .vars
+        .values()
+        .flat_map(|v| [v.shape.rows, v.shape.cols])
+        .chain(extra_dims.iter().copied())
+        .collect();
+    let taken: Vec<usize> = all
+        .iter()
+        .flat_map(|d| d.factors())
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let mut point = Point::default();
+    let mut next = 3;
+    for f in all.iter().flat_map(|d| d.factors()) {
+        if f.parse::<usize>().is_err() && !point.dims.contains_key(f) {
+            while taken.contains(&next) {
+                next += 1;
+            }
+            point.dims.insert(f.to_string(), next);
+            next += 1;
+        }
+    }
+    if reversed {
+        let sizes: Vec<usize> = point.dims.values().rev().copied().collect();
+        for (v, size) in point.dims.values_mut().zip(sizes) {
+            *v = size;
+        }
+    }
+    point
 }
 
 fn entries(rng: &mut StdRng, r: usize, c: usize, positive: bool) -> Mat {
