@@ -25,14 +25,11 @@ pub fn finite_difference(
     checked_entries(m * n, p * q, "a finite-difference Jacobian")?;
     let mut jac = Mat::zeros(m * n, p * q);
     let mut moved = point.clone();
-    // The largest rounding error of any column: about 4ε·max|f| / h.
-    let mut noise: f64 = 0.0;
-    let mut f_max: f64 = 0.0;
     for k in 0..p * q {
         let xk = x[k];
-        let mut at = |v: f64| {
+        let at = |t: f64| {
             if let Some(slot) = moved.values.get_mut(&wrt) {
-                slot[k] = v;
+                slot[k] = xk + t;
             }
             let out = eval(expr, &moved);
             if let Some(slot) = moved.values.get_mut(&wrt) {
@@ -46,33 +43,8 @@ pub fn finite_difference(
             }
             Ok(out)
         };
-        // Central differences at h and h/2, extrapolated (Richardson): the h² error
-        // terms cancel, leaving h⁴ — steep functions (exp of exp) stay accurate.
-        let h = 1e-4 * xk.abs().max(1.0);
-        let (a, b, c, d) = (
-            at(xk + h)?,
-            at(xk - h)?,
-            at(xk + h / 2.0)?,
-            at(xk - h / 2.0)?,
-        );
-        let largest = [&a, &b, &c, &d]
-            .iter()
-            .map(|m| m.amax())
-            .fold(0.0, f64::max);
-        noise = noise.max(4.0 * f64::EPSILON * largest / h);
-        f_max = f_max.max(largest);
-        let wide = (a - b) / (2.0 * h);
-        let narrow = (c - d) / h;
-        let col = (narrow * 4.0 - wide) / 3.0;
+        let col = slope(at, 1e-4 * xk.abs().max(1.0))?;
         jac.column_mut(k).copy_from_slice(col.as_slice());
-    }
-    // A tenth of the check's tolerance: past it the differences cannot tell a right
-    // derivative from a wrong one at this point.
-    if noise > 1e-6 * jac.amax().max(1.0) {
-        return Err(EvalError::Rounding(format!(
-            "|f| reaches {f_max:.1e} where its derivative is {:.1e}",
-            jac.amax()
-        )));
     }
     Ok(match (m * n == 1, q == 1, p * q == 1) {
         // Scalar by matrix: the row ∂f/∂vec(X) reshaped to p×q is the gradient; its
@@ -82,6 +54,41 @@ pub fn finite_difference(
         (_, _, true) => Mat::from_column_slice(m, n, jac.as_slice()),
         _ => jac,
     })
+}
+
+/// The slope at 0 of `g` (a function of one step), by central differences at h, h/2
+/// and h/4 extrapolated twice (Richardson): the h² terms cancel in each pair, and the
+/// two extrapolations differ by about the error left. Together with the rounding error
+/// (4ε·max|g|/h) that must stay below a tenth of the check's tolerance, or the
+/// differences cannot tell a right derivative from a wrong one here: the step is cut
+/// once (steep functions), then the point is refused (`EvalError::Rounding`), so that
+/// the check draws another.
+pub fn slope(mut g: impl FnMut(f64) -> Result<Mat, EvalError>, h0: f64) -> Result<Mat, EvalError> {
+    let mut worst = (0.0, 0.0, 0.0);
+    for h in [h0, h0 / 16.0] {
+        let mut central = |h: f64| -> Result<(Mat, f64), EvalError> {
+            let (a, b) = (g(h)?, g(-h)?);
+            let largest = a.amax().max(b.amax());
+            Ok(((a - b) / (2.0 * h), largest))
+        };
+        let (d1, m1) = central(h)?;
+        let (d2, m2) = central(h / 2.0)?;
+        let (d4, m4) = central(h / 4.0)?;
+        let coarse = (&d2 * 4.0 - &d1) / 3.0;
+        let fine = (&d4 * 4.0 - &d2) / 3.0;
+        let truncation = (&fine - &coarse).amax();
+        let largest = m1.max(m2).max(m4);
+        let rounding = 4.0 * f64::EPSILON * largest / (h / 4.0);
+        let scale = fine.amax().max(1.0);
+        if truncation + rounding <= 1e-6 * scale {
+            return Ok(fine);
+        }
+        worst = (truncation / scale, rounding / scale, largest);
+    }
+    Err(EvalError::Rounding(format!(
+        "|f| reaches {:.1e}; truncation {:.1e} and rounding {:.1e} of the slope",
+        worst.2, worst.0, worst.1
+    )))
 }
 
 /// max |a-b| / max(1, max |b|): relative for large values, absolute near zero.

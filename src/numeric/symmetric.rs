@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 
 use super::check::{worst_over_points, CheckReport};
 use super::eval::eval;
-use super::fd::rel_err;
+use super::fd::{rel_err, slope};
 use super::point::Point;
 use crate::engine::derive::Convention;
 use crate::env::Env;
@@ -43,23 +43,21 @@ pub fn check_symmetric(
     )
 }
 
-/// f at the point with `wrt` moved by `h` times `dir`.
-fn moved(
-    f: &RecExpr<Math>,
-    point: &Point,
-    wrt: Symbol,
-    dir: &Mat,
-    h: f64,
-) -> Result<f64, EvalError> {
-    let mut p = point.clone();
-    let x = p.values.get_mut(&wrt).ok_or(EvalError::UnknownName(wrt))?;
-    *x += dir * h;
-    Ok(eval(f, &p)?[(0, 0)])
-}
-
-fn step(point: &Point, wrt: Symbol) -> Result<f64, EvalError> {
+/// The slope of f at the point along `dir` (see `fd::slope`).
+fn along(f: &RecExpr<Math>, point: &Point, wrt: Symbol, dir: &Mat) -> Result<f64, EvalError> {
     let x = point.values.get(&wrt).ok_or(EvalError::UnknownName(wrt))?;
-    Ok(1e-5 * x.amax().max(1.0))
+    let h = 1e-4 * x.amax().max(1.0);
+    let mut p = point.clone();
+    let d = slope(
+        |t| {
+            if let Some(v) = p.values.get_mut(&wrt) {
+                *v = x + dir * t;
+            }
+            eval(f, &p)
+        },
+        h,
+    )?;
+    Ok(d[(0, 0)])
 }
 
 fn sym_error(
@@ -72,12 +70,11 @@ fn sym_error(
     let n = c.nrows();
     // The convention promises a symmetric C.
     let mut err = rel_err(c, &c.transpose());
-    let h = step(point, wrt)?;
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
     for _ in 0..3 {
         let t = Mat::from_fn(n, n, |_, _| rng.random_range(-1.0..1.0));
         let dir = (&t + t.transpose()) * 0.5;
-        let fd = (moved(f, point, wrt, &dir, h)? - moved(f, point, wrt, &dir, -h)?) / (2.0 * h);
+        let fd = along(f, point, wrt, &dir)?;
         let claimed = (c * &dir).trace();
         err = err.max((claimed - fd).abs() / fd.abs().max(1.0));
     }
@@ -86,14 +83,13 @@ fn sym_error(
 
 fn entries_error(f: &RecExpr<Math>, c: &Mat, point: &Point, wrt: Symbol) -> Result<f64, EvalError> {
     let n = c.nrows();
-    let h = step(point, wrt)?;
     let mut numeric = Mat::zeros(n, n);
     for i in 0..n {
         for j in i..n {
             let mut dir = Mat::zeros(n, n);
             dir[(i, j)] = 1.0;
             dir[(j, i)] = 1.0;
-            let d = (moved(f, point, wrt, &dir, h)? - moved(f, point, wrt, &dir, -h)?) / (2.0 * h);
+            let d = along(f, point, wrt, &dir)?;
             numeric[(i, j)] = d;
             numeric[(j, i)] = d;
         }
