@@ -85,7 +85,7 @@ fn rule_files(bytes: usize) -> Vec<(String, String, String)> {
 
 fn load(sources: &[(String, String, String)]) -> usize {
     match RuleSet::from_sources(sources.iter().cloned()) {
-        Ok(set) => set.rules.len(),
+        Ok(set) => set.len(),
         Err(e) => {
             // A bench has nothing to fail; say why the set did not load.
             eprintln!("the replicated rules do not load: {}", e[0]);

@@ -189,7 +189,7 @@ pub fn ready_for_search(g: &mut MathGraph) {
         return;
     }
     if g.analysis.unions > 0 {
-        g.rebuild();
+        crate::clock::rebuild(g);
         g.analysis.unions = 0;
     } else {
         g.clean = true;

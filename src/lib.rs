@@ -24,6 +24,7 @@
 mod analysis;
 mod api;
 mod catalog;
+mod clock;
 mod engine;
 mod env;
 mod error;

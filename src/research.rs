@@ -17,7 +17,7 @@ pub fn stats(cases: &[Case], rules: &RuleSet, opts: &RunOptions) -> Vec<Row> {
 /// Firings of each rule over a catalog, every identity of the set listed (0 = unused).
 pub fn totals(rows: &[Row], rules: &RuleSet) -> IndexMap<String, usize> {
     let mut out: IndexMap<String, usize> = IndexMap::new();
-    for r in &rules.rules {
+    for r in rules.iter() {
         out.entry(base_name(&r.name)).or_default();
     }
     for row in rows {

@@ -808,7 +808,7 @@ fn class3_a_rule_file_of_odd_whitespace_is_empty_or_an_error() {
                 ] {
                     match read_rules(&text) {
                         Ok(set) => {
-                            assert!(set.rules.len() <= 1, "{text:?}: {} rules", set.rules.len())
+                            assert!(set.len() <= 1, "{text:?}: {} rules", set.len())
                         }
                         Err(errors) => {
                             assert!(
@@ -860,7 +860,7 @@ fn class4_deeply_nested_rule_forms_are_nested_too_deeply() {
                     }
                     // Parentheses inside a string are text.
                     Ok(set) => assert!(
-                        text.contains('"') && set.rules.len() == 1,
+                        text.contains('"') && set.len() == 1,
                         "{n} levels read as rules"
                     ),
                 }

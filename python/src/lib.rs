@@ -475,7 +475,8 @@ fn rules_value(audit: bool, jobs: usize) -> Value {
             Err(e) => return e,
         };
         pool.install(|| {
-            set.rules
+            set.iter()
+                .collect::<Vec<_>>()
                 .par_iter()
                 .enumerate()
                 .map(|(i, r)| {
@@ -498,10 +499,9 @@ fn rules_value(audit: bool, jobs: usize) -> Value {
                 .collect()
         })
     } else {
-        vec![None; set.rules.len()]
+        vec![None; set.len()]
     };
     let listing: Vec<Value> = set
-        .rules
         .iter()
         .zip(verdicts)
         .map(|(r, verdict)| {

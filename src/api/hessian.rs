@@ -15,14 +15,13 @@ use crate::engine::derive::{
 };
 use crate::engine::normal::appearance;
 use crate::engine::saturate::{Deadline, RunStats};
-use crate::engine::simplify::present;
+use crate::engine::simplify::{present, PresentRules};
 use crate::env::Env;
 use crate::error::Error;
 use crate::kind::Kind;
 use crate::lang::{shapes_of, Math, Op};
 use crate::numeric::{check_hessian, CHECK_POINTS, CHECK_SEED};
 use crate::report::DerivationReport;
-use crate::rules::Phase;
 use crate::rules::RuleSet;
 use crate::shape::Shape;
 use crate::typecheck::Typed;
@@ -99,14 +98,11 @@ fn simplest(
     opts: &DeriveOptions,
     deadline: Deadline,
 ) -> Result<Typed, Error> {
-    let simplify = rules.rewrites(Phase::Simplify, &opts.without);
-    let tidy = rules.tidy_rewrites(Phase::Simplify, &opts.without);
     let p = present(
         std::slice::from_ref(&g.expr),
         env,
         &appearance(&[&g.expr]),
-        &tidy,
-        &simplify,
+        PresentRules::new(rules, &opts.without),
         &opts.limits,
         deadline,
     );

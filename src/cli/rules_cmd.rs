@@ -20,7 +20,7 @@ pub fn run(a: &RulesArgs) -> Result<i32, Error> {
 }
 
 fn list(rules: &RuleSet) -> Result<i32, Error> {
-    for r in &rules.rules {
+    for r in rules.iter() {
         let when: Vec<String> = r
             .conditions
             .iter()
@@ -43,7 +43,7 @@ fn list(rules: &RuleSet) -> Result<i32, Error> {
     }
     line("fold-numbers [analysis]");
     line("    identity:  arithmetic on number literals is done exactly (2*3 is 6); a known zero or number class keeps only its leaf");
-    line(&format!("{} rules", rules.rules.len()));
+    line(&format!("{} rules", rules.len()));
     line("");
     line("conditions:");
     for (name, _, _, meaning) in CONDITIONS {
@@ -55,7 +55,6 @@ fn list(rules: &RuleSet) -> Result<i32, Error> {
 fn check(rules: &RuleSet, without: &[String]) -> Result<i32, Error> {
     let (mut sound, mut unsound, mut unknown) = (0, 0, 0);
     let active: Vec<_> = rules
-        .rules
         .iter()
         .filter(|r| !without.contains(&r.name))
         .collect();

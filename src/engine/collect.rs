@@ -14,6 +14,7 @@ use super::forward::Directed;
 use crate::analysis::MathGraph;
 use crate::error::Error;
 use crate::lang::{Math, Op};
+use crate::rules::heads::OpSet;
 use crate::rules::template::{TNode, Template};
 use crate::rules::{Phase, Rule, RuleSet};
 
@@ -83,9 +84,10 @@ fn rules_of<'r>(
     rules: &'r RuleSet,
     without: &[String],
     form: Form,
+    present: OpSet,
 ) -> Result<Vec<CollectRule<'r>>, Error> {
     let mut out = Vec::new();
-    for directed in Directed::of(rules, Phase::Collect, without) {
+    for directed in Directed::of(rules, Phase::Collect, without, Some(present)) {
         let rule: &Rule = directed.rule;
         let Some(egg::ENodeOrVar::ENode(Math::Binary(op, [c, _]))) = rule.lhs.ast.as_ref().last()
         else {
@@ -183,7 +185,10 @@ fn run(
     mut trace: Option<&mut Vec<(Frontier, String)>>,
     deadline: Option<std::time::Instant>,
 ) -> Result<Collected, Error> {
-    let crules = rules_of(rules, without, form)?;
+    // The rules that can match in f and d f (the operators of the graph so far).
+    let mut present = OpSet::of_graph(g);
+    present.insert(form.op());
+    let crules = rules_of(rules, without, form, present)?;
     let order = parents_first(g, root);
     let mut acc: HashMap<Id, Id> = HashMap::new();
     acc.insert(g.find(root), seed);

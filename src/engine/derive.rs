@@ -11,14 +11,14 @@ use super::collect::{collect, Form as Collected};
 use super::forward::{Forward, Seed};
 use super::normal::appearance;
 use super::saturate::{Deadline, Limits, RunStats, Stop};
-use super::simplify::present;
+use super::simplify::{present, PresentRules};
 use super::steps::{derivation_steps, Step};
 use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::error::Error;
 use crate::kind::{derivative_shape, Form, Kind};
 use crate::lang::{Const, Math, Op};
-use crate::rules::{Phase, RuleSet};
+use crate::rules::RuleSet;
 use crate::shape::Shape;
 use crate::typecheck::Typed;
 
@@ -165,8 +165,7 @@ pub fn derive_by(
             groups.push((vec![x], Form::ByScalar));
         }
     }
-    let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
-    let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);
+    let presentation = PresentRules::new(rules, &opts.without);
     let order = appearance(&[&f.expr]);
     // As by hand, f is tidied before it is differentiated: the differential of
     // sigmoid(x) is shorter than that of exp(x) ./ (1 + exp(x)).
@@ -175,7 +174,7 @@ pub fn derive_by(
     let tidied = if wrt.iter().any(|x| env.is_symmetric(*x)) {
         f.clone()
     } else {
-        tidy_input(f, env, &order, &tidy_rules, opts, deadline)
+        tidy_input(f, env, &order, presentation.tidy_only(), opts, deadline)
     };
     let mut found: Vec<(Symbol, RecExpr<Math>, PassStats)> = Vec::new();
     for (vars, form) in &groups {
@@ -191,8 +190,7 @@ pub fn derive_by(
         &coefficients,
         env,
         &order,
-        &tidy_rules,
-        &simplify_rules,
+        presentation,
         &opts.limits,
         deadline,
     );
@@ -213,15 +211,7 @@ pub fn derive_by(
         .filter(|i| numerators[*i] != presented.exprs[*i])
         .collect();
     let present_again = |inputs: &[RecExpr<Math>]| {
-        present(
-            inputs,
-            env,
-            &order,
-            &tidy_rules,
-            &simplify_rules,
-            &opts.limits,
-            deadline,
-        )
+        present(inputs, env, &order, presentation, &opts.limits, deadline)
     };
     if !changed.is_empty() {
         let inputs: Vec<RecExpr<Math>> = changed.iter().map(|i| numerators[*i].clone()).collect();
@@ -310,7 +300,7 @@ fn tidy_input(
     f: &Typed,
     env: &Env,
     order: &super::normal::Appearance,
-    tidy: &[egg::Rewrite<Math, MathAnalysis>],
+    tidy: PresentRules,
     opts: &DeriveOptions,
     deadline: Deadline,
 ) -> Typed {
@@ -323,7 +313,6 @@ fn tidy_input(
         env,
         order,
         tidy,
-        &[],
         &limits,
         deadline,
     );
@@ -397,7 +386,7 @@ fn derive_group(
             }
         }
     }
-    g.rebuild();
+    crate::clock::rebuild(&mut g);
     stats.nodes = g.total_number_of_nodes();
     stats.ill_shaped = g.analysis.ill_shaped;
     let extractor = Extractor::new(&g, AstSize);

@@ -10,6 +10,7 @@ use egg::{ENodeOrVar, Id, Language, Pattern, PatternAst, RecExpr, Searcher, Subs
 use crate::analysis::MathGraph;
 use crate::error::Error;
 use crate::lang::{Math, Op};
+use crate::rules::heads::OpSet;
 use crate::rules::{Phase, Rule, RuleSet};
 
 /// What a variable's own differential is.
@@ -60,9 +61,15 @@ pub fn subpattern(ast: &PatternAst<Math>, id: Id) -> PatternAst<Math> {
 impl<'r> Directed<'r> {
     /// The rules of `phase` with their inner patterns: `(d P)` gives P, `(lin ?c P)` and
     /// `(jacv ?j P)` give P (the coefficient variable is bound by the pass itself).
-    pub fn of(rules: &'r RuleSet, phase: Phase, without: &[String]) -> Vec<Directed<'r>> {
+    /// With `present`, only the rules that can match from those operators.
+    pub fn of(
+        rules: &'r RuleSet,
+        phase: Phase,
+        without: &[String],
+        present: Option<OpSet>,
+    ) -> Vec<Directed<'r>> {
         rules
-            .of_phase(phase, without)
+            .of_phase_for(phase, without, present)
             .into_iter()
             .filter_map(|rule| {
                 let ast = &rule.lhs.ast;
@@ -83,6 +90,9 @@ impl<'r> Directed<'r> {
 
 /// The pass's state: tangents found so far and the rule used for each class.
 pub struct Forward<'r> {
+    set: &'r RuleSet,
+    without: Vec<String>,
+    /// The rules that can match in f, chosen when the pass runs.
     rules: Vec<Directed<'r>>,
     wrt: Vec<Symbol>,
     seed: Seed,
@@ -104,7 +114,9 @@ impl<'r> Forward<'r> {
         seed: Seed,
     ) -> Forward<'r> {
         Forward {
-            rules: Directed::of(rules, Phase::Differential, without),
+            set: rules,
+            without: without.to_vec(),
+            rules: Vec::new(),
             wrt,
             seed,
             tangent: HashMap::new(),
@@ -123,6 +135,9 @@ impl<'r> Forward<'r> {
     /// The differential of every node of `expr` (added to `g` first), children first;
     /// returns the class of `d` of the root.
     pub fn run(&mut self, g: &mut MathGraph, expr: &RecExpr<Math>) -> Result<Id, Error> {
+        let mut present = OpSet::of_expr(expr);
+        present.insert(Op::D);
+        self.rules = Directed::of(self.set, Phase::Differential, &self.without, Some(present));
         let mut ids: Vec<Id> = Vec::with_capacity(expr.as_ref().len());
         for node in expr.as_ref() {
             let n = node.clone().map_children(|c| ids[usize::from(c)]);

@@ -7,6 +7,7 @@ use egg::{BackoffScheduler, Rewrite, Runner, StopReason};
 use indexmap::IndexMap;
 
 use crate::analysis::{MathAnalysis, MathGraph};
+use crate::clock::{EggClock, SyncedScheduler};
 use crate::lang::Math;
 
 /// Bounds on one saturation. egg checks its limits between iterations, so the match
@@ -182,20 +183,27 @@ pub fn saturate(
     goal: impl Fn(&MathGraph) -> bool + 'static,
 ) -> (MathGraph, RunStats) {
     let start = Instant::now();
+    let clock = EggClock::new();
+    let scheduler = SyncedScheduler::new(
+        BackoffScheduler::default().with_initial_match_limit(limits.match_limit),
+        clock.clone(),
+    );
+    let hook_clock = clock.clone();
     let runner = Runner::default()
         .with_egraph(egraph)
         .with_node_limit(limits.nodes)
         .with_iter_limit(limits.iterations)
         .with_time_limit(limits.time)
-        .with_scheduler(BackoffScheduler::default().with_initial_match_limit(limits.match_limit))
+        .with_scheduler(scheduler)
         .with_hook(move |r| {
+            hook_clock.sync();
             if goal(&r.egraph) {
                 Err(GOAL.to_string())
             } else {
                 Ok(())
             }
-        })
-        .run(rules);
+        });
+    let runner = clock.run(|| runner.run(rules));
     let stop = match &runner.stop_reason {
         Some(StopReason::Saturated) | None => Stop::Saturated,
         Some(StopReason::NodeLimit(n)) => Stop::NodeLimit(*n),

@@ -4,12 +4,56 @@
 
 use egg::{Extractor, Id, Language, RecExpr, Rewrite};
 
+use crate::rules::heads::OpSet;
+use crate::rules::{Phase, RuleSet};
+
 use super::cost::PresentationCost;
 use super::normal::{normalise, Appearance};
 use super::saturate::{saturate, Deadline, Limits, RunStats};
 use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::lang::Math;
+
+/// The rules a presentation search may use: the simplification rules of a set, less
+/// those left out (only the tidy ones with `tidy_only`). Each stage is given those
+/// that can fire from the operators its graph holds (see `rules::heads`), so a small
+/// coefficient never builds or searches the rules of operators it does not have.
+#[derive(Clone, Copy)]
+pub struct PresentRules<'a> {
+    pub set: &'a RuleSet,
+    pub without: &'a [String],
+    pub tidy_only: bool,
+}
+
+impl<'a> PresentRules<'a> {
+    pub fn new(set: &'a RuleSet, without: &'a [String]) -> PresentRules<'a> {
+        PresentRules {
+            set,
+            without,
+            tidy_only: false,
+        }
+    }
+
+    pub fn tidy_only(self) -> PresentRules<'a> {
+        PresentRules {
+            tidy_only: true,
+            ..self
+        }
+    }
+
+    fn tidy(&self, g: &MathGraph) -> Vec<Rewrite<Math, MathAnalysis>> {
+        self.set
+            .tidy_rewrites_for(Phase::Simplify, self.without, Some(OpSet::of_graph(g)))
+    }
+
+    fn full(&self, g: &MathGraph) -> Vec<Rewrite<Math, MathAnalysis>> {
+        if self.tidy_only {
+            return Vec::new();
+        }
+        self.set
+            .rewrites_for(Phase::Simplify, self.without, Some(OpSet::of_graph(g)))
+    }
+}
 
 /// The best-reading form of each expression, in order.
 pub struct Presented {
@@ -31,8 +75,7 @@ pub fn present(
     exprs: &[RecExpr<Math>],
     env: &Env,
     order: &Appearance,
-    tidy: &[Rewrite<Math, MathAnalysis>],
-    rules: &[Rewrite<Math, MathAnalysis>],
+    rules: PresentRules,
     limits: &Limits,
     deadline: Deadline,
 ) -> Presented {
@@ -45,7 +88,7 @@ pub fn present(
         .iter()
         .map(|e| add_noting_orders(&mut egraph, e, &mut orders))
         .collect();
-    egraph.rebuild();
+    crate::clock::rebuild(&mut egraph);
     let input = egraph.total_number_of_nodes();
     let limits = Limits {
         nodes: limits
@@ -63,12 +106,14 @@ pub fn present(
         iterations: limits.iterations.max(TIDY_ITERATIONS),
         ..limits
     };
-    let (egraph, first) = saturate(egraph, tidy, &tidy_limits, |_| false);
+    let tidy = rules.tidy(&egraph);
+    let (egraph, first) = saturate(egraph, &tidy, &tidy_limits, |_| false);
     let rest = Limits {
         time: deadline.cap(limits.time.saturating_sub(started.elapsed())),
         ..limits
     };
-    let (egraph, second) = saturate(egraph, rules, &rest, settled(roots.clone()));
+    let full = rules.full(&egraph);
+    let (egraph, second) = saturate(egraph, &full, &rest, settled(roots.clone()));
     // And once more at the end: the forms the full search found last get tidied too
     // (its node limit may have stopped it just before).
     let last = Limits {
@@ -82,7 +127,8 @@ pub fn present(
         ),
         ..tidy_limits
     };
-    let (egraph, third) = saturate(egraph, tidy, &last, |_| false);
+    let tidy = rules.tidy(&egraph);
+    let (egraph, third) = saturate(egraph, &tidy, &last, |_| false);
     // The main search's stop is the one that says whether the form may not be simplest.
     let main_stop = second.stop.clone();
     let mut stats = first.then(second).then(third);
@@ -102,7 +148,7 @@ pub fn present(
     if !grown.iter().any(|g| *g) {
         return Presented { exprs, stats };
     }
-    egraph.rebuild();
+    crate::clock::rebuild(&mut egraph);
     let again = Limits {
         nodes: egraph.total_size() + egraph.total_size() / 4 + 100,
         time: deadline.cap(
@@ -114,7 +160,8 @@ pub fn present(
         iterations: 8,
         ..limits
     };
-    let (egraph, fourth) = saturate(egraph, tidy, &again, |_| false);
+    let tidy = rules.tidy(&egraph);
+    let (egraph, fourth) = saturate(egraph, &tidy, &again, |_| false);
     stats = RunStats {
         stop: stats.stop.clone(),
         ..stats.then(fourth)

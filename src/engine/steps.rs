@@ -13,7 +13,7 @@ use super::derive::{canonical_expr, DeriveOptions};
 use super::forward::{Directed, Forward, Seed};
 use super::normal::{appearance, Appearance};
 use super::saturate::{Deadline, Limits};
-use super::simplify::present;
+use super::simplify::{present, PresentRules};
 use crate::analysis::{MathAnalysis, MathGraph};
 use crate::env::Env;
 use crate::error::Error;
@@ -103,7 +103,7 @@ fn forward_steps(
     opts: &DeriveOptions,
     deadline: Deadline,
 ) -> Result<Vec<Step>, Error> {
-    let directed = Directed::of(rules, Phase::Differential, &opts.without);
+    let directed = Directed::of(rules, Phase::Differential, &opts.without, None);
     let mut expansion: HashMap<Id, (Id, String)> = HashMap::new();
     for (c, name) in &fwd.applied {
         let Some(d) = directed.iter().find(|d| d.rule.name == *name) else {
@@ -264,8 +264,6 @@ fn collect_steps(
         &[x],
         deadline.instant(),
     )?;
-    let simplify_rules = rules.rewrites(Phase::Simplify, &opts.without);
-    let tidy_rules = rules.tidy_rewrites(Phase::Simplify, &opts.without);
     let small = Limits {
         nodes: 400,
         iterations: 4,
@@ -281,8 +279,7 @@ fn collect_steps(
             &coefs,
             env,
             order,
-            &tidy_rules,
-            &simplify_rules,
+            PresentRules::new(rules, &opts.without),
             &small,
             deadline,
         )

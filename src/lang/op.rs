@@ -200,14 +200,19 @@ fn row(op: Op) -> OpInfo {
 /// The table, built once: rows in `Op::ALL` order, and names to operators.
 struct Table {
     rows: Vec<OpInfo>,
-    by_name: std::collections::HashMap<&'static str, Op>,
+    /// Sorted by name, for a binary search (faster than hashing names this short).
+    by_name: Vec<(&'static str, Op)>,
 }
 
 fn table() -> &'static Table {
     static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let rows: Vec<OpInfo> = Op::ALL.iter().map(|o| row(*o)).collect();
-        let by_name = Op::ALL.iter().map(|o| (row(*o).name, *o)).collect();
+        let mut by_name: Vec<(&'static str, Op)> = Op::ALL
+            .iter()
+            .map(|o| (rows[*o as usize].name, *o))
+            .collect();
+        by_name.sort_unstable();
         Table { rows, by_name }
     })
 }
@@ -228,7 +233,10 @@ impl Op {
     }
     /// The operator an e-graph or rule-file name stands for.
     pub fn from_name(name: &str) -> Option<Op> {
-        table().by_name.get(name).copied()
+        let t = &table().by_name;
+        t.binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| t[i].1)
     }
     /// The operators the input language writes as a call `name(…)`: two for `diag`.
     pub fn from_call(name: &str) -> Vec<Op> {

@@ -3,17 +3,22 @@
 
 pub mod audit;
 pub mod condition;
+pub mod heads;
+mod lazy;
 pub mod parse;
+mod sexp;
 pub mod template;
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use egg::{Pattern, Rewrite};
 
 use crate::analysis::MathAnalysis;
 use crate::lang::Math;
 pub use condition::Condition;
+use heads::{reachable, Heads, OpSet};
+use lazy::LazyForm;
 pub use parse::{parse_rule_file, RuleError};
 use template::{RuleApplier, Template};
 
@@ -129,26 +134,101 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("determinant", include_str!("../../rules/determinant.rules")),
 ];
 
+/// One rule of a set: what choosing rules needs, and the rule itself, built on first
+/// use (see `lazy`) or when its file was read.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    phase: Phase,
+    tidy: bool,
+    heads: Heads,
+    rule: OnceLock<Rule>,
+    /// Where an unbuilt rule comes from, and which direction of its form it is.
+    source: Option<(Arc<LazyForm>, bool)>,
+}
+
+impl Entry {
+    fn built(rule: Rule) -> Entry {
+        Entry {
+            name: rule.name.clone(),
+            phase: rule.phase,
+            tidy: rule.tidy,
+            heads: Heads {
+                lhs: OpSet::of_text(&rule.lhs_text),
+                rhs: OpSet::of_text(&rule.rhs_text),
+            },
+            rule: OnceLock::from(rule),
+            source: None,
+        }
+    }
+
+    fn rule(&self) -> &Rule {
+        self.rule.get_or_init(|| {
+            let (form, reverse) = self
+                .source
+                .as_ref()
+                .expect("an entry without a rule has a source (`Entry::built` sets the rule)");
+            // Only the embedded files are read lazily, and
+            // `tests::every_builtin_rule_builds_as_scanned` builds every rule of them.
+            form.build(*reverse)
+                .unwrap_or_else(|e| panic!("built-in rule `{}`: {e}", self.name))
+        })
+    }
+}
+
 /// A set of rules, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
-    pub rules: Vec<Rule>,
+    entries: Vec<Entry>,
 }
 
 impl RuleSet {
-    /// The default set, read once per process. The embedded files are tested to load,
-    /// so failure is a bug that the tests catch; it is still returned as an error.
+    /// The default set, scanned once per process; each rule is built when first used.
+    /// The embedded files are tested to load, so this does not fail; it keeps the
+    /// signature of reading files.
     pub fn builtin() -> Result<&'static RuleSet, Vec<RuleError>> {
-        static SET: OnceLock<Result<RuleSet, Vec<RuleError>>> = OnceLock::new();
-        SET.get_or_init(|| {
-            Self::from_sources(
-                BUILTIN
-                    .iter()
-                    .map(|(f, s)| (format!("rules/{f}.rules"), f.to_string(), s.to_string())),
-            )
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+        static SET: OnceLock<RuleSet> = OnceLock::new();
+        Ok(SET.get_or_init(|| {
+            let entries = BUILTIN
+                .iter()
+                .flat_map(|(f, s)| lazy::scan_file(f, s))
+                .map(|s| Entry {
+                    name: s.name,
+                    phase: s.phase,
+                    tidy: s.tidy,
+                    heads: s.heads,
+                    rule: OnceLock::new(),
+                    source: Some((s.form, s.reverse)),
+                })
+                .collect();
+            RuleSet { entries }
+        }))
+    }
+
+    /// A set of rules already built, in the order given.
+    pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
+        RuleSet {
+            entries: rules.into_iter().map(Entry::built).collect(),
+        }
+    }
+
+    /// How many rules there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every rule, in file order (building those not yet built).
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.entries.iter().map(Entry::rule)
+    }
+
+    /// Every rule's name, without building any.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.name.as_str())
     }
 
     /// Every `*.rules` file of `dir`, in name order; the family is the file stem.
@@ -184,6 +264,7 @@ impl RuleSet {
         Self::from_sources(sources.into_iter())
     }
 
+    /// Reads rule files (path, family, text) eagerly: every problem is reported.
     pub fn from_sources(
         sources: impl Iterator<Item = (String, String, String)>,
     ) -> Result<RuleSet, Vec<RuleError>> {
@@ -214,23 +295,61 @@ impl RuleSet {
             }
         }
         if errors.is_empty() {
-            Ok(RuleSet { rules })
+            Ok(RuleSet::from_rules(rules))
         } else {
             Err(errors)
         }
     }
 
+    /// The entries of one stage (tidy ones only, if `tidy`), less those left out, that
+    /// can fire in a search over the operators `present` (all of them for `None`).
+    fn chosen(
+        &self,
+        keep: impl Fn(&Entry) -> bool,
+        without: &[String],
+        present: Option<OpSet>,
+    ) -> Vec<&Entry> {
+        let candidates: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| keep(e) && !left_out(without, &e.name))
+            .collect();
+        match present {
+            None => candidates,
+            Some(ops) => {
+                let heads: Vec<Heads> = candidates.iter().map(|e| e.heads).collect();
+                reachable(&heads, ops)
+                    .into_iter()
+                    .map(|i| candidates[i])
+                    .collect()
+            }
+        }
+    }
+
     /// The rules that run in one stage, less those named in `without`.
     pub fn rewrites(&self, phase: Phase, without: &[String]) -> Vec<Rewrite<Math, MathAnalysis>> {
-        self.rules
-            .iter()
-            .filter(|r| r.phase.runs_in(phase) && !left_out(without, &r.name))
-            .map(Rule::to_rewrite)
+        self.rewrites_for(phase, without, None)
+    }
+
+    /// `rewrites`, only those that can fire in a search whose graph starts with the
+    /// operators `present` (`None`: all).
+    pub fn rewrites_for(
+        &self,
+        phase: Phase,
+        without: &[String],
+        present: Option<OpSet>,
+    ) -> Vec<Rewrite<Math, MathAnalysis>> {
+        self.chosen(|e| e.phase.runs_in(phase), without, present)
+            .into_iter()
+            .map(|e| e.rule().to_rewrite())
             .collect()
     }
 
     pub fn get(&self, name: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.name == name)
+        self.entries
+            .iter()
+            .find(|e| e.name == name)
+            .map(Entry::rule)
     }
 
     /// The tidying rules of a stage (see `Rule::tidy`), less those left out.
@@ -239,18 +358,38 @@ impl RuleSet {
         phase: Phase,
         without: &[String],
     ) -> Vec<Rewrite<Math, MathAnalysis>> {
-        self.rules
-            .iter()
-            .filter(|r| r.tidy && r.phase.runs_in(phase) && !left_out(without, &r.name))
-            .map(Rule::to_rewrite)
+        self.tidy_rewrites_for(phase, without, None)
+    }
+
+    /// `tidy_rewrites`, only those that can fire from the operators `present`.
+    pub fn tidy_rewrites_for(
+        &self,
+        phase: Phase,
+        without: &[String],
+        present: Option<OpSet>,
+    ) -> Vec<Rewrite<Math, MathAnalysis>> {
+        self.chosen(|e| e.tidy && e.phase.runs_in(phase), without, present)
+            .into_iter()
+            .map(|e| e.rule().to_rewrite())
             .collect()
     }
 
     /// The rules of one directed pass, in file order, less those left out.
     pub fn of_phase(&self, phase: Phase, without: &[String]) -> Vec<&Rule> {
-        self.rules
-            .iter()
-            .filter(|r| r.phase == phase && !left_out(without, &r.name))
+        self.of_phase_for(phase, without, None)
+    }
+
+    /// `of_phase`, only those whose left-hand side can match from the operators
+    /// `present` (and what the chosen rules add).
+    pub fn of_phase_for(
+        &self,
+        phase: Phase,
+        without: &[String],
+        present: Option<OpSet>,
+    ) -> Vec<&Rule> {
+        self.chosen(|e| e.phase == phase, without, present)
+            .into_iter()
+            .map(Entry::rule)
             .collect()
     }
 
@@ -258,7 +397,7 @@ impl RuleSet {
     pub fn check_names(&self, without: &[String]) -> Result<(), String> {
         let unknown: Vec<String> = without
             .iter()
-            .filter(|w| self.get(w).is_none())
+            .filter(|w| !self.names().any(|n| n == w.as_str()))
             .map(|w| match self.closest(w) {
                 Some(c) => format!("`{w}` (did you mean `{c}`?)"),
                 None => format!("`{w}`"),
@@ -280,9 +419,8 @@ impl RuleSet {
                 .count();
             name.len().max(r.len()) - common
         };
-        self.rules
-            .iter()
-            .map(|r| (score(&r.name), r.name.as_str()))
+        self.names()
+            .map(|n| (score(n), n))
             .filter(|(s, _)| *s <= name.len() / 2 + 2)
             .min()
             .map(|(_, n)| n)
@@ -302,17 +440,72 @@ pub fn base_name(name: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_builtin_rules_load() {
-        match RuleSet::builtin() {
-            Ok(r) => assert!(r.rules.len() > 100),
-            Err(e) => panic!(
+    fn eager_builtin() -> RuleSet {
+        RuleSet::from_sources(
+            BUILTIN
+                .iter()
+                .map(|(f, s)| (format!("rules/{f}.rules"), f.to_string(), s.to_string())),
+        )
+        .unwrap_or_else(|e| {
+            panic!(
                 "{}",
                 e.iter()
                     .map(|e| e.to_string())
                     .collect::<Vec<_>>()
                     .join("\n")
-            ),
+            )
+        })
+    }
+
+    /// The invariant `Entry::rule` relies on: every rule the scan of the embedded files
+    /// names builds, and is what reading the files eagerly gives, with the same phase,
+    /// flags and operators the scan chose it by.
+    #[test]
+    fn every_builtin_rule_builds_as_scanned() {
+        let lazy = RuleSet::builtin().expect("scanned");
+        let eager = eager_builtin();
+        assert!(lazy.len() > 300, "{} rules", lazy.len());
+        assert_eq!(lazy.len(), eager.len());
+        for (l, e) in lazy.entries.iter().zip(&eager.entries) {
+            let (built, read) = (l.rule(), e.rule());
+            assert_eq!(l.name, read.name);
+            assert_eq!(built.name, read.name);
+            assert_eq!((l.phase, l.tidy), (read.phase, read.tidy), "{}", l.name);
+            assert_eq!(l.heads, e.heads, "{}", l.name);
+            assert_eq!(built.line, read.line, "{}", l.name);
+            assert_eq!(built.lhs_text, read.lhs_text);
+            assert_eq!(built.rhs_text, read.rhs_text);
+            assert_eq!(built.identity, read.identity, "{}", l.name);
+            assert_eq!(built.reference, read.reference, "{}", l.name);
+            assert_eq!(built.bookkeeping, read.bookkeeping, "{}", l.name);
+            assert_eq!(built.conditions.len(), read.conditions.len(), "{}", l.name);
+            assert_eq!(
+                OpSet::of_pattern(&built.lhs.ast),
+                l.heads.lhs,
+                "{}: the scan's left-hand operators",
+                l.name
+            );
+        }
+    }
+
+    /// Choosing rules by the operators present leaves out only rules that cannot fire:
+    /// every rule left out names an operator that neither the start nor any chosen
+    /// rule's right-hand side brings.
+    #[test]
+    fn rules_left_out_cannot_fire() {
+        let set = RuleSet::builtin().expect("scanned");
+        let start = OpSet::of(&[crate::lang::Op::Mul]);
+        let chosen: Vec<&Entry> =
+            set.chosen(|e| e.phase.runs_in(Phase::Simplify), &[], Some(start));
+        let reach = chosen.iter().fold(start, |s, e| s.union(e.heads.rhs));
+        assert!(!chosen.is_empty() && chosen.len() < set.len());
+        for e in set
+            .entries
+            .iter()
+            .filter(|e| e.phase.runs_in(Phase::Simplify))
+        {
+            let picked = chosen.iter().any(|c| c.name == e.name);
+            assert_eq!(picked, e.heads.lhs.is_subset(reach), "{}", e.name);
         }
     }
 }

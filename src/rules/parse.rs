@@ -13,9 +13,9 @@
 //! sees it.
 
 use egg::{ENodeOrVar, FromOp, Pattern, Var};
-use symbolic_expressions::Sexp;
 
 use super::condition::{Arity, Condition};
+use super::sexp::{self, Sexp};
 use super::template::{DimExpr, ShapedKind, TNode, Template};
 use super::{Phase, Rule};
 use crate::lang::{Math, Op};
@@ -45,22 +45,22 @@ impl std::fmt::Display for RuleError {
 }
 
 /// One top-level form: its text, where it starts, and the comment lines right above it.
-struct Form<'a> {
-    text: &'a str,
-    offset: usize,
-    comment: Vec<String>,
+pub(super) struct Form<'a> {
+    pub text: &'a str,
+    pub offset: usize,
+    pub comment: Vec<&'a str>,
 }
 
 /// Byte offsets of line starts, for positions in O(log n) each.
-struct Lines(Vec<usize>);
+pub(super) struct Lines(Vec<usize>);
 
 impl Lines {
-    fn new(src: &str) -> Lines {
+    pub fn new(src: &str) -> Lines {
         let mut starts = vec![0];
         starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
         Lines(starts)
     }
-    fn line_col(&self, src: &str, offset: usize) -> (usize, usize) {
+    pub fn line_col(&self, src: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(src.len());
         let line = self.0.partition_point(|s| *s <= offset);
         let start = self.0[line - 1];
@@ -73,26 +73,30 @@ impl Lines {
     }
 }
 
-/// Splits a file into forms, tracking strings, comments and depth.
-fn split_forms<'a>(src: &'a str, error: &mut impl FnMut(usize, String)) -> Vec<Form<'a>> {
+/// Splits a file into forms, tracking strings, comments and depth. It walks bytes
+/// (every character that matters is ASCII) and always moves forward.
+pub(super) fn split_forms<'a>(
+    src: &'a str,
+    error: &mut impl FnMut(usize, String),
+) -> Vec<Form<'a>> {
+    let bytes = src.as_bytes();
+    let line_end = |i: usize| src[i..].find('\n').map_or(src.len(), |e| i + e);
     let mut forms: Vec<Form<'a>> = Vec::new();
-    let mut comment: Vec<String> = Vec::new();
+    let mut comment: Vec<&'a str> = Vec::new();
     // A rule right below another, with no blank line, shares its comment.
     let mut blank_since_form = true;
     let mut newlines_in_a_row = 0;
-    let mut chars = src.char_indices().peekable();
-    while let Some(&(i, c)) = chars.peek() {
-        match c {
-            ';' => {
-                let end = src[i..].find('\n').map(|e| i + e).unwrap_or(src.len());
-                comment.push(src[i..end].trim_start_matches(';').trim().to_string());
-                while chars.peek().is_some_and(|(j, _)| *j < end) {
-                    chars.next();
-                }
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b';' => {
+                let end = line_end(i);
+                comment.push(src[i..end].trim_start_matches(';').trim());
+                i = end;
                 newlines_in_a_row = 0;
             }
-            '\n' => {
-                chars.next();
+            b'\n' => {
+                i += 1;
                 newlines_in_a_row += 1;
                 if newlines_in_a_row >= 2 {
                     // A blank line ends the comment block that belongs to the next rule.
@@ -100,43 +104,41 @@ fn split_forms<'a>(src: &'a str, error: &mut impl FnMut(usize, String)) -> Vec<F
                     blank_since_form = true;
                 }
             }
-            c if c.is_whitespace() => {
-                chars.next();
-            }
-            '(' => {
+            b'(' => {
                 newlines_in_a_row = 0;
                 let start = i;
                 let mut depth = 0usize;
                 let mut in_string = false;
                 let mut end = None;
                 let mut too_deep = false;
-                while let Some((j, c)) = chars.next() {
-                    match c {
-                        '"' => in_string = !in_string,
-                        ';' if !in_string => {
-                            while chars.peek().is_some_and(|(_, c)| *c != '\n') {
-                                chars.next();
-                            }
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'"' => in_string = !in_string,
+                        b';' if !in_string => {
+                            i = line_end(i);
+                            continue;
                         }
-                        '(' if !in_string => {
+                        b'(' if !in_string => {
                             depth += 1;
                             if depth > MAX_NESTING && !too_deep {
                                 too_deep = true;
                                 error(
-                                    j,
+                                    i,
                                     format!("nested too deeply (more than {MAX_NESTING} levels)"),
                                 );
                             }
                         }
-                        ')' if !in_string => {
+                        b')' if !in_string => {
                             depth -= 1;
                             if depth == 0 {
-                                end = Some(j + 1);
+                                end = Some(i + 1);
+                                i += 1;
                                 break;
                             }
                         }
                         _ => {}
                     }
+                    i += 1;
                 }
                 let Some(end) = end else {
                     error(start, "this form is never closed".to_string());
@@ -156,20 +158,26 @@ fn split_forms<'a>(src: &'a str, error: &mut impl FnMut(usize, String)) -> Vec<F
                 }
             }
             _ => {
+                // `i` is always at a character boundary: it only ever moves past ASCII
+                // bytes or whole characters.
+                let c = src[i..].chars().next().unwrap_or(' ');
+                if c.is_whitespace() {
+                    i += c.len_utf8();
+                    continue;
+                }
                 // Text outside any form: report it once and skip to the next separator.
                 newlines_in_a_row = 0;
-                let mut end = i + c.len_utf8();
-                chars.next();
-                while let Some(&(j, c)) = chars.peek() {
+                let start = i;
+                i += c.len_utf8();
+                while let Some(c) = src[i..].chars().next() {
                     if c.is_whitespace() || c == '(' || c == ';' {
                         break;
                     }
-                    end = j + c.len_utf8();
-                    chars.next();
+                    i += c.len_utf8();
                 }
-                let shown: String = src[i..end].chars().take(40).collect();
+                let shown: String = src[start..i].chars().take(40).collect();
                 error(
-                    i,
+                    start,
                     format!("`{}` stands outside any form", shown.escape_debug()),
                 );
             }
@@ -178,27 +186,30 @@ fn split_forms<'a>(src: &'a str, error: &mut impl FnMut(usize, String)) -> Vec<F
     forms
 }
 
-/// Text of an S-expression, as egg's pattern parser reads it.
-fn sexp_text(s: &Sexp) -> String {
-    fn write(s: &Sexp, out: &mut String) {
-        match s {
-            Sexp::String(t) => out.push_str(t),
-            Sexp::List(items) => {
-                out.push('(');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(' ');
-                    }
-                    write(item, out);
-                }
-                out.push(')');
-            }
-            Sexp::Empty => out.push_str("()"),
-        }
+/// Builds one rule of a form already known to be well formed (a built-in file).
+pub(super) fn build_rule(
+    text: &str,
+    family: &str,
+    comment: &[&str],
+    default_phase: Phase,
+    reverse: bool,
+) -> Result<Rule, String> {
+    let sexp = sexp::read(text)?;
+    let Sexp::List(items) = &sexp else {
+        return Err("a rule is a list".to_string());
+    };
+    read_rule(items, family, comment, default_phase, Some(reverse))?
+        .pop()
+        .ok_or_else(|| "no such direction".to_string())
+}
+
+/// The family's default phase before any `(family … :phase …)` form.
+pub(super) fn family_phase(family: &str) -> Phase {
+    if family == "simplify" {
+        Phase::Simplify
+    } else {
+        Phase::Prove
     }
-    let mut out = String::new();
-    write(s, &mut out);
-    out
 }
 
 /// Reads one rule file: the rules it defines, or every problem in it.
@@ -211,16 +222,12 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
         }
     });
     let mut rules = Vec::new();
-    let mut default_phase = if family == "simplify" {
-        Phase::Simplify
-    } else {
-        Phase::Prove
-    };
+    let mut default_phase = family_phase(family);
     for form in forms {
         if raw_errors.len() >= MAX_ERRORS {
             break;
         }
-        let sexp = match symbolic_expressions::parser::parse_str(form.text) {
+        let sexp = match sexp::read(form.text) {
             Ok(s) => s,
             Err(e) => {
                 raw_errors.push((form.offset, format!("not an S-expression: {e}")));
@@ -234,8 +241,8 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
                 continue;
             }
         };
-        match items[0].string().map(|s| s.as_str()) {
-            Ok("family") => match read_options(&items[2.min(items.len())..]) {
+        match items[0].as_str() {
+            Some("family") => match read_options(&items[2.min(items.len())..]) {
                 Ok(opts) => {
                     if let Some(p) = opts.phase {
                         default_phase = p;
@@ -243,7 +250,7 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
                 }
                 Err(m) => raw_errors.push((form.offset, m)),
             },
-            Ok("rule") => match read_rule(items, family, &form.comment, default_phase) {
+            Some("rule") => match read_rule(items, family, &form.comment, default_phase, None) {
                 Ok(rs) => {
                     let line = lines.line_col(src, form.offset).0;
                     rules.extend(rs.into_iter().map(|mut r| {
@@ -257,7 +264,7 @@ pub fn parse_rule_file(file: &str, family: &str, src: &str) -> Result<Vec<Rule>,
                 form.offset,
                 format!(
                     "expected `(rule …)` or `(family …)`, found `{}`",
-                    sexp_text(&items[0]).chars().take(40).collect::<String>()
+                    items[0].text().chars().take(40).collect::<String>()
                 ),
             )),
         }
@@ -302,15 +309,15 @@ struct Options {
     tidy: bool,
 }
 
-fn read_options(items: &[Sexp]) -> Result<Options, String> {
+fn read_options(items: &[Sexp<'_>]) -> Result<Options, String> {
     let mut opts = Options::default();
     let mut i = 0;
     while i < items.len() {
         let key = items[i]
-            .string()
-            .map_err(|_| format!("expected an option, found `{}`", sexp_text(&items[i])))?;
+            .as_str()
+            .ok_or_else(|| format!("expected an option, found `{}`", items[i].text()))?;
         i += 1;
-        match key.as_str() {
+        match key {
             ":when" => {
                 while i < items.len() && matches!(&items[i], Sexp::List(_)) {
                     opts.conditions.push(read_condition(&items[i])?);
@@ -319,11 +326,11 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
             }
             ":ref" => {
                 let v = items.get(i).ok_or(":ref needs a text")?;
-                opts.reference = Some(sexp_text(v));
+                opts.reference = Some(v.text());
                 i += 1;
             }
             ":phase" => {
-                let v = items.get(i).map(sexp_text).unwrap_or_default();
+                let v = items.get(i).map(Sexp::text).unwrap_or_default();
                 opts.phase = Some(Phase::from_name(&v).ok_or_else(|| {
                     format!("unknown phase `{v}`: differential, collect, simplify, prove or both")
                 })?);
@@ -342,7 +349,7 @@ fn read_options(items: &[Sexp]) -> Result<Options, String> {
 }
 
 fn read_var(s: &Sexp) -> Result<Var, String> {
-    let t = sexp_text(s);
+    let t = s.text();
     if !t.starts_with('?') || t.len() < 2 {
         return Err(format!(
             "expected a pattern variable like `?a`, found `{t}`"
@@ -354,9 +361,9 @@ fn read_var(s: &Sexp) -> Result<Var, String> {
 
 fn read_condition(s: &Sexp) -> Result<Condition, String> {
     let Sexp::List(items) = s else {
-        return Err(format!("a condition is a list, found `{}`", sexp_text(s)));
+        return Err(format!("a condition is a list, found `{}`", s.text()));
     };
-    let name = items.first().map(sexp_text).unwrap_or_default();
+    let name = items.first().map(Sexp::text).unwrap_or_default();
     let (kind, arity) = Condition::lookup(&name).ok_or_else(|| {
         let known: Vec<&str> = super::condition::CONDITIONS.iter().map(|c| c.0).collect();
         format!("unknown condition `{name}` (known: {})", known.join(", "))
@@ -380,25 +387,28 @@ fn read_condition(s: &Sexp) -> Result<Condition, String> {
 /// The head operator of a pattern's root, if it is a list.
 fn head(s: &Sexp) -> Option<String> {
     match s {
-        Sexp::List(items) => items.first().map(sexp_text),
+        Sexp::List(items) => items.first().map(Sexp::text),
         _ => None,
     }
 }
 
+/// The rules of one `(rule …)` form: one, or two for `<=>`. `only` picks one
+/// direction of them (`Some(true)`: the `-rev` one).
 fn read_rule(
     items: &[Sexp],
     family: &str,
-    comment: &[String],
+    comment: &[&str],
     default_phase: Phase,
+    only: Option<bool>,
 ) -> Result<Vec<Rule>, String> {
     if items.len() < 5 {
         return Err("a rule reads `(rule NAME LHS => RHS [:when …] [:ref …])`".to_string());
     }
-    let name = sexp_text(&items[1]);
+    let name = items[1].text();
     if name.is_empty() || name.starts_with('(') {
         return Err("a rule needs a name right after `rule`".to_string());
     }
-    let arrow = sexp_text(&items[3]);
+    let arrow = items[3].text();
     let both_ways = match arrow.as_str() {
         "=>" => false,
         "<=>" => true,
@@ -412,7 +422,7 @@ fn read_rule(
     let phase = opts.phase.unwrap_or(default_phase);
     let identity = comment.join(" ");
     let make = |name: String, lhs: &Sexp, rhs: &Sexp| -> Result<Rule, String> {
-        let lhs_text = sexp_text(lhs);
+        let lhs_text = lhs.text();
         match (phase, head(lhs).as_deref()) {
             (Phase::Differential, Some("d")) => {}
             (Phase::Differential, _) => {
@@ -461,7 +471,7 @@ fn read_rule(
             lhs: pattern,
             lhs_text,
             rhs: template,
-            rhs_text: sexp_text(rhs),
+            rhs_text: rhs.text(),
             conditions: opts.conditions.clone(),
             reference: opts.reference.clone(),
             identity: identity.clone(),
@@ -471,8 +481,11 @@ fn read_rule(
             tidy: opts.tidy,
         })
     };
-    let mut out = vec![make(name.clone(), &items[2], &items[4])?];
-    if both_ways {
+    let mut out = Vec::new();
+    if only != Some(true) {
+        out.push(make(name.clone(), &items[2], &items[4])?);
+    }
+    if both_ways && only != Some(false) {
         out.push(make(format!("{name}-rev"), &items[4], &items[2])?);
     }
     Ok(out)
@@ -498,8 +511,8 @@ fn shaped_head(s: &Sexp) -> Option<&'static str> {
     let mut stack = vec![s];
     while let Some(s) = stack.pop() {
         if let Sexp::List(items) = s {
-            if let Some(Sexp::String(h)) = items.first() {
-                if let Some(m) = SHAPED.iter().find(|m| **m == h.as_str()) {
+            if let Some(Sexp::Atom(h)) = items.first() {
+                if let Some(m) = SHAPED.iter().find(|m| **m == *h) {
                     return Some(m);
                 }
             }
@@ -512,14 +525,14 @@ fn shaped_head(s: &Sexp) -> Option<&'static str> {
 /// Appends the pattern `s` (names `?x` are pattern variables) to `ast`.
 fn pattern_node(s: &Sexp, ast: &mut egg::RecExpr<ENodeOrVar<Math>>) -> Result<egg::Id, String> {
     let node = match s {
-        Sexp::String(t) if t.starts_with('?') => ENodeOrVar::Var(
+        Sexp::Atom(t) if t.starts_with('?') => ENodeOrVar::Var(
             t.parse::<Var>()
                 .map_err(|e| format!("bad variable `{t}`: {e}"))?,
         ),
-        Sexp::String(t) => ENodeOrVar::ENode(Math::from_op(t, vec![]).map_err(|e| e.0)?),
+        Sexp::Atom(t) => ENodeOrVar::ENode(Math::from_op(t, vec![]).map_err(|e| e.0)?),
         Sexp::List(items) if !items.is_empty() => {
-            let Sexp::String(head) = &items[0] else {
-                return Err(format!("`{}` is not an operator", sexp_text(&items[0])));
+            let Sexp::Atom(head) = &items[0] else {
+                return Err(format!("`{}` is not an operator", items[0].text()));
             };
             let children = items[1..]
                 .iter()
@@ -527,7 +540,7 @@ fn pattern_node(s: &Sexp, ast: &mut egg::RecExpr<ENodeOrVar<Math>>) -> Result<eg
                 .collect::<Result<Vec<_>, _>>()?;
             ENodeOrVar::ENode(Math::from_op(head, children).map_err(|e| e.0)?)
         }
-        _ => return Err(format!("unexpected `{}`", sexp_text(s))),
+        _ => return Err(format!("unexpected `{}`", s.text())),
     };
     Ok(ast.add(node))
 }
@@ -557,7 +570,7 @@ fn like(name: &str, v: Var) -> Option<TNode> {
 
 fn read_dim(s: &Sexp) -> Result<DimExpr, String> {
     match s {
-        Sexp::String(t) => t
+        Sexp::Atom(t) | Sexp::Str(t) => t
             .parse::<u64>()
             .ok()
             .filter(|k| *k >= 1)
@@ -568,10 +581,10 @@ fn read_dim(s: &Sexp) -> Result<DimExpr, String> {
                 )
             }),
         Sexp::List(items) => {
-            let h = items.first().map(sexp_text).unwrap_or_default();
+            let h = items.first().map(Sexp::text).unwrap_or_default();
             match (h.as_str(), items.len()) {
-                ("rows", 2) if sexp_text(&items[1]) == "self" => Ok(DimExpr::SelfRows),
-                ("cols", 2) if sexp_text(&items[1]) == "self" => Ok(DimExpr::SelfCols),
+                ("rows", 2) if items[1].text() == "self" => Ok(DimExpr::SelfRows),
+                ("cols", 2) if items[1].text() == "self" => Ok(DimExpr::SelfCols),
                 ("rows", 2) => Ok(DimExpr::Rows(read_var(&items[1])?)),
                 ("cols", 2) => Ok(DimExpr::Cols(read_var(&items[1])?)),
                 ("size", 2) => Ok(DimExpr::Size(read_var(&items[1])?)),
@@ -579,23 +592,22 @@ fn read_dim(s: &Sexp) -> Result<DimExpr, String> {
                     Box::new(read_dim(&items[1])?),
                     Box::new(read_dim(&items[2])?),
                 )),
-                _ => Err(format!("`{}` is not a size", sexp_text(s))),
+                _ => Err(format!("`{}` is not a size", s.text())),
             }
         }
-        Sexp::Empty => Err("an empty size".to_string()),
     }
 }
 
 fn build(s: &Sexp, nodes: &mut Vec<TNode>) -> Result<egg::Id, String> {
     let node = match s {
-        Sexp::String(t) if t.starts_with('?') => TNode::Var(read_var(s)?),
-        Sexp::String(t) => TNode::Node(
+        Sexp::Atom(t) if t.starts_with('?') => TNode::Var(read_var(s)?),
+        Sexp::Atom(t) => TNode::Node(
             Math::from_op(t, vec![]).map_err(|_| format!("`{t}` is not a leaf of the language"))?,
         ),
         Sexp::List(items) if !items.is_empty() => {
             let head = match &items[0] {
-                Sexp::String(h) => std::borrow::Cow::Borrowed(h.as_str()),
-                other => std::borrow::Cow::Owned(sexp_text(other)),
+                Sexp::Atom(h) => std::borrow::Cow::Borrowed(*h),
+                other => std::borrow::Cow::Owned(other.text()),
             };
             let head = head.as_ref();
             if let (true, Some(v)) = (items.len() == 2, items.get(1)) {
@@ -636,7 +648,7 @@ fn build(s: &Sexp, nodes: &mut Vec<TNode>) -> Result<egg::Id, String> {
                 TNode::Node(Math::from_op(head, children).map_err(|e| e.0)?)
             }
         }
-        _ => return Err(format!("unexpected `{}`", sexp_text(s))),
+        _ => return Err(format!("unexpected `{}`", s.text())),
     };
     nodes.push(node);
     Ok(egg::Id::from(nodes.len() - 1))
