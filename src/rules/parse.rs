@@ -1,6 +1,6 @@
 //! Reading rule files. A file is a sequence of S-expression forms, `;` comments to the
 //! end of the line. Forms are split here (so every problem has a line and column, found
-//! in time linear in the file) and each is read with `symbolic_expressions`:
+//! in time linear in the file) and each is read by `sexp`, which borrows its text:
 //!
 //! ```text
 //! ; d(AB) = dA B + A dB
