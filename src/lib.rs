@@ -62,7 +62,7 @@ pub use numeric::{
 };
 pub use report::{
     justification, show_json, steps_report, Binding, CheckSummary, CounterexampleReport,
-    DerivationReport, EquivReport, SearchStats, StatsReport, StepReport,
+    DerivationReport, EquivReport, Renderings, SearchStats, StatsReport, StepReport,
 };
 pub use research::{ablate, stats as rule_stats, totals as rule_totals, Need};
 pub use rules::audit::{check_rule, compact, Verdict as RuleVerdict};

@@ -108,6 +108,40 @@ pub struct DerivationReport {
     pub steps: Option<Vec<StepReport>>,
 }
 
+/// Which texts a report renders. Printing is most of the cost of a large answer (the
+/// self-contained text of a deep network's gradient repeats every activation), so a
+/// caller that shows one format asks for that one; the shared text is always there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Renderings {
+    /// `derivative` and `differential`, self-contained (empty when off).
+    pub self_contained: bool,
+    /// `latex` (empty when off).
+    pub latex: bool,
+    /// `numpy` (`None` when off).
+    pub numpy: bool,
+}
+
+impl Renderings {
+    /// Every text: what JSON, batch and the library's callers get.
+    pub const ALL: Renderings = Renderings {
+        self_contained: true,
+        latex: true,
+        numpy: true,
+    };
+    /// Only `derivative_shared` and `bindings` (the text format prints those).
+    pub const SHARED: Renderings = Renderings {
+        self_contained: false,
+        latex: false,
+        numpy: false,
+    };
+}
+
+impl Default for Renderings {
+    fn default() -> Renderings {
+        Renderings::ALL
+    }
+}
+
 impl DerivationReport {
     /// The report of `d`, a derivative of the expression `expr` (as the user wrote it);
     /// `decls` is `env.decls_text()`, worked out once for all the derivatives.
@@ -119,6 +153,21 @@ impl DerivationReport {
         rules: &RuleSet,
         layout: Layout,
         ms: f64,
+    ) -> DerivationReport {
+        Self::rendered(expr, d, env, decls, rules, layout, ms, Renderings::ALL)
+    }
+
+    /// `new`, rendering only the texts `render` asks for.
+    #[allow(clippy::too_many_arguments)] // new's inputs and the choice of texts
+    pub fn rendered(
+        expr: &str,
+        d: &Derivation,
+        env: &Env,
+        decls: &str,
+        rules: &RuleSet,
+        layout: Layout,
+        ms: f64,
+        render: Renderings,
     ) -> DerivationReport {
         let opts = |share| TextOptions {
             root: Some(d.shape),
@@ -138,8 +187,16 @@ impl DerivationReport {
             order: 1,
             convention: d.convention.map(|c| c.name().to_string()),
             shape: shape_pair(d.shape),
-            differential: node_text(&d.differential, env),
-            derivative: to_text(&d.derivative, env, opts(false)),
+            differential: if render.self_contained {
+                node_text(&d.differential, env)
+            } else {
+                String::new()
+            },
+            derivative: if render.self_contained {
+                to_text(&d.derivative, env, opts(false))
+            } else {
+                String::new()
+            },
             derivative_shared: shared.body.clone(),
             bindings: shared
                 .bindings
@@ -149,8 +206,16 @@ impl DerivationReport {
                     text: text.clone(),
                 })
                 .collect(),
-            latex: to_latex(&d.derivative, env, true),
-            numpy: to_numpy(&d.derivative, env, true).ok(),
+            latex: if render.latex {
+                to_latex(&d.derivative, env, true)
+            } else {
+                String::new()
+            },
+            numpy: if render.numpy {
+                to_numpy(&d.derivative, env, true).ok()
+            } else {
+                None
+            },
             decls: decls.to_string(),
             stats: StatsReport {
                 nodes: stats.nodes,

@@ -187,6 +187,7 @@ fn run_case_inner(case: &Case, rules: &RuleSet, opts: &RunOptions) -> Row {
         order: case.order,
         check: true,
         options: derive,
+        render: crate::report::Renderings::ALL,
     };
     let answer = match derive_request(&req, rules) {
         Ok(a) => a,

@@ -23,8 +23,8 @@ use serde_json::{json, Value};
 
 use matcalc::{
     bad_line_row, check_rule, derive_request, equiv_request, read_catalog, read_exprs, run_case,
-    summary, Convention, DeriveOptions, Env, EquivOptions, Error, Input, Layout, Request, Row,
-    RuleSet, RuleVerdict, RunOptions,
+    summary, Convention, DeriveOptions, Env, EquivOptions, Error, Input, Layout, Renderings,
+    Request, Row, RuleSet, RuleVerdict, RunOptions,
 };
 
 /// The stack of the thread a call runs on (the command line uses 256 MiB for its one
@@ -309,6 +309,7 @@ fn derive(
         order,
         check,
         options,
+        render: Renderings::ALL,
     };
     Ok(run(py, move || derive_value(&req)))
 }
@@ -572,6 +573,7 @@ fn _time_rust(
             order: 1,
             check: false,
             options: DeriveOptions::default(),
+            render: Renderings::ALL,
         };
         let n = n.max(1);
         let mut ok = true;

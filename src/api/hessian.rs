@@ -163,7 +163,7 @@ fn block_report(
     started: Instant,
 ) -> Result<DerivationReport, Error> {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let mut r = DerivationReport::new(
+    let mut r = DerivationReport::rendered(
         &req.expr,
         d,
         env,
@@ -171,6 +171,7 @@ fn block_report(
         rules,
         req.options.layout,
         ms,
+        req.render,
     );
     r.order = 2;
     r.wrt = vec![u.to_string(), d.wrt.to_string()];

@@ -13,7 +13,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::input::read_exprs;
 use crate::numeric::{check_derivative, check_symmetric, CHECK_POINTS, CHECK_SEED};
-use crate::report::DerivationReport;
+use crate::report::{DerivationReport, Renderings};
 use crate::rules::RuleSet;
 use crate::typecheck::Typed;
 
@@ -29,6 +29,8 @@ pub struct Request {
     /// Check each derivative against finite differences.
     pub check: bool,
     pub options: DeriveOptions,
+    /// The texts each report renders (all of them by default).
+    pub render: Renderings,
 }
 
 impl Request {
@@ -40,6 +42,7 @@ impl Request {
             order: 1,
             check: false,
             options: DeriveOptions::default(),
+            render: Renderings::ALL,
         }
     }
 }
@@ -115,7 +118,16 @@ fn first_order(
     let mut out = Vec::new();
     let decls = env.decls_text();
     for d in &derivations {
-        let mut r = DerivationReport::new(&req.expr, d, env, &decls, rules, req.options.layout, ms);
+        let mut r = DerivationReport::rendered(
+            &req.expr,
+            d,
+            env,
+            &decls,
+            rules,
+            req.options.layout,
+            ms,
+            req.render,
+        );
         if req.check {
             let report = match d.convention {
                 Some(c) if c != Convention::None => check_symmetric(

@@ -3,7 +3,7 @@
 
 use super::args::{DeriveArgs, Format};
 use super::output::line;
-use matcalc::{derive_request, DerivationReport, Error, Request, StepReport};
+use matcalc::{derive_request, DerivationReport, Error, Renderings, Request, StepReport};
 
 pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
     let rules = super::load_rules(a.engine.rules.as_deref())?;
@@ -16,6 +16,19 @@ pub fn run(a: &DeriveArgs) -> Result<i32, Error> {
         order: a.order,
         check: a.check,
         options,
+        // Only the texts this format prints.
+        render: match a.format {
+            Format::Json => Renderings::ALL,
+            Format::Latex => Renderings {
+                latex: true,
+                ..Renderings::SHARED
+            },
+            Format::Numpy => Renderings {
+                numpy: true,
+                ..Renderings::SHARED
+            },
+            _ => Renderings::SHARED,
+        },
     };
     let answer = derive_request(&req, &rules)?;
     for w in &answer.warnings {

@@ -200,19 +200,42 @@ fn row(op: Op) -> OpInfo {
 /// The table, built once: rows in `Op::ALL` order, and names to operators.
 struct Table {
     rows: Vec<OpInfo>,
-    /// Sorted by name, for a binary search (faster than hashing names this short).
-    by_name: Vec<(&'static str, Op)>,
+    by_name: std::collections::HashMap<&'static str, Op, ShortNames>,
+}
+
+/// FNV-1a: operator names are a few bytes, and SipHash's set-up cost more than the
+/// lookup (reading the built-in rules looks up thousands of them).
+#[derive(Default, Clone, Copy)]
+struct ShortNames;
+
+impl std::hash::BuildHasher for ShortNames {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 fn table() -> &'static Table {
     static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let rows: Vec<OpInfo> = Op::ALL.iter().map(|o| row(*o)).collect();
-        let mut by_name: Vec<(&'static str, Op)> = Op::ALL
+        let by_name = Op::ALL
             .iter()
             .map(|o| (rows[*o as usize].name, *o))
             .collect();
-        by_name.sort_unstable();
         Table { rows, by_name }
     })
 }
@@ -233,10 +256,7 @@ impl Op {
     }
     /// The operator an e-graph or rule-file name stands for.
     pub fn from_name(name: &str) -> Option<Op> {
-        let t = &table().by_name;
-        t.binary_search_by(|(n, _)| (*n).cmp(name))
-            .ok()
-            .map(|i| t[i].1)
+        table().by_name.get(name).copied()
     }
     /// The operators the input language writes as a call `name(…)`: two for `diag`.
     pub fn from_call(name: &str) -> Vec<Op> {
