@@ -237,8 +237,10 @@ impl DerivationReport {
 
     /// The derivative as text with its definitions (`… where h1 = …`), as printed.
     pub fn text(&self) -> String {
+        // With nothing named, the shared text is the self-contained one (which a
+        // report may not have rendered, see `Renderings`).
         if self.bindings.is_empty() {
-            return self.derivative.clone();
+            return self.derivative_shared.clone();
         }
         let defs: Vec<String> = self
             .bindings

@@ -98,6 +98,10 @@ pub fn assert_checked_and_reads_back(r: &DerivationReport, expr: &str, wrt: &str
         r.derivative, check.max_rel_err
     );
     assert_eq!(r.stats.ill_shaped, 0, "{expr} by {wrt}: shapes merged");
+    if r.bindings.is_empty() {
+        // `text()` prints the shared form; with nothing named it is the same text.
+        assert_eq!(r.derivative, r.derivative_shared, "{expr} by {wrt}");
+    }
     for text in [r.derivative.clone(), r.text()] {
         assert_reads_back(r, &text, expr, wrt);
     }
