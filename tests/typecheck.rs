@@ -502,3 +502,59 @@ fn expressions_read_together_share_their_names() {
     let c = read_exprs(&["x", "I"], "x: vector(n)", &[None, Some(square)]).unwrap();
     assert_eq!(c.typed[1].shape, square);
 }
+
+/// The shape `src` reads with, or the rendered error (moved from the type checker's
+/// unit tests, which read through `input` and made the two modules import each other).
+fn typed_shape(src: &str, decls: &str) -> Result<String, String> {
+    read_exprs(&[src], decls, &[])
+        .map(|c| c.typed[0].shape.to_string())
+        .map_err(|e| e.render())
+}
+
+#[test]
+fn shapes_follow_the_table() {
+    let ok = [
+        ("x'*A*x", "", "1×1"),
+        ("A*x", "", "n×1"),
+        ("kron(A, B)", "A: matrix(m,n); B: matrix(p,q)", "m*p×n*q"),
+        ("vec(X)", "X: matrix(m,n)", "m*n×1"),
+        (
+            "x'*kron(A, B)*y",
+            "A: matrix(m,n); B: matrix(p,q); x: vector(m*p); y: vector(n*q)",
+            "1×1",
+        ),
+        ("1 + x", "", "n×1"),
+        ("s + X", "s: scalar", "n×m"),
+        ("sum(log(exp(-y .* (X*w)) + 1))", "", "1×1"),
+        ("sum(log(exp(-y .* (X*w)) + vector(1)))", "", "1×1"),
+        ("x .^ 2", "", "n×1"),
+        ("softmax(W*x)", "", "n×1"),
+        ("h'*h where h = sigmoid(W*x)", "", "1×1"),
+        ("unvec(v, n)", "v: vector(m*n)", "n×m"),
+        ("I(n) + A", "", "n×n"),
+        ("kron(x', I(n)) + A", "x: vector(p)", "n×n*p"),
+        ("e*a", "e: scalar", "n×1"),
+        ("a^b", "a: scalar; b: scalar", "1×1"),
+    ];
+    for (src, decls, want) in ok {
+        assert_eq!(typed_shape(src, decls).as_deref(), Ok(want), "{src}");
+    }
+}
+
+#[test]
+fn no_silent_change_of_kind() {
+    for (src, needle) in [
+        ("s*x", "s: scalar"),
+        ("a^b", "b: scalar"),
+        ("tr(x)", "x: scalar"),
+        ("x*y", "x'*y"),
+        ("vec(A)+A", "A"),
+        ("kron(x,y)+x", "y"),
+        ("A*vec(A)", "A"),
+        ("kron(x,I)+I", "x"),
+        ("kron(x', I(n)) + I(n)", "x"),
+    ] {
+        let err = typed_shape(src, "").expect_err(src);
+        assert!(err.contains(needle), "{src}: {err}");
+    }
+}

@@ -29,27 +29,7 @@ pub enum Layout {
     Denominator,
 }
 
-/// How the derivative by a symmetric matrix is meant (SPEC §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Convention {
-    /// The symmetric C with df = tr(C dS) for every symmetric dS: (G + G')/2.
-    #[default]
-    Sym,
-    /// By the n(n+1)/2 independent entries (Cookbook §2.8): G + G' - diag(diag(G)).
-    Entries,
-    /// S treated as unconstrained.
-    None,
-}
-
-impl Convention {
-    pub fn name(self) -> &'static str {
-        match self {
-            Convention::Sym => "sym",
-            Convention::Entries => "entries",
-            Convention::None => "none",
-        }
-    }
-}
+pub use crate::kind::Convention;
 
 /// Settings of one derivation.
 #[derive(Debug, Clone)]

@@ -13,8 +13,8 @@ use super::check::{worst_over_points, CheckReport};
 use super::eval::eval;
 use super::fd::{rel_err, slope};
 use super::point::Point;
-use crate::engine::derive::Convention;
 use crate::env::Env;
+use crate::kind::Convention;
 use crate::lang::Math;
 use crate::linalg::{EvalError, Mat};
 
