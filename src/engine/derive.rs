@@ -5,9 +5,10 @@
 
 use std::time::Instant;
 
-use egg::{AstSize, CostFunction, Extractor, Id, RecExpr, Symbol};
+use egg::{AstSize, CostFunction, Id, RecExpr, Symbol};
 
 use super::collect::{collect, Form as Collected};
+use super::extract::Cheapest;
 use super::forward::{Forward, Seed};
 use super::normal::appearance;
 use super::saturate::{Deadline, Limits, RunStats, Stop};
@@ -369,12 +370,20 @@ fn derive_group(
     crate::clock::rebuild(&mut g);
     stats.nodes = g.total_number_of_nodes();
     stats.ill_shaped = g.analysis.ill_shaped;
-    let extractor = Extractor::new(&g, AstSize);
+    let extractor = Cheapest::new(&g, AstSize);
     let mut out = Vec::new();
     for (x, c) in coefficients {
         let x_shape = env.shape(x).unwrap_or_else(Shape::scalar);
         let expr = match c {
-            Some(id) => extractor.find_best(g.find(id)).1,
+            Some(id) => {
+                let term = extractor.term(id);
+                if term.as_ref().is_empty() {
+                    return Err(Error::Failed(format!(
+                        "the coefficient of `{x}` has no finite term (a bug in matcalc)"
+                    )));
+                }
+                term
+            }
             // No differential of x reached the root: the derivative is zero.
             None => RecExpr::from(vec![Math::zero(derivative_shape(f.shape, x_shape))]),
         };

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod derive;
 pub mod equiv;
 pub mod explain;
+pub mod extract;
 pub mod forward;
 pub mod normal;
 pub mod saturate;

@@ -58,6 +58,16 @@ impl Sum {
         s
     }
 
+    /// `self += k·other`; `false` past `MAX_TERMS` (then `self` is spoilt).
+    fn add_in_place(&mut self, other: &Sum, k: f64) -> bool {
+        for (key, c) in &other.terms {
+            let slot = self.terms.entry(key.clone()).or_insert(0.0);
+            *slot += k * c;
+        }
+        self.terms.retain(|_, c| *c != 0.0);
+        self.terms.len() <= MAX_TERMS && self.terms.values().all(|c| c.is_finite())
+    }
+
     /// `self + k·other`; `None` past `MAX_TERMS`.
     fn add(&self, other: &Sum, k: f64) -> Option<Sum> {
         let mut out = self.clone();
@@ -113,6 +123,20 @@ fn left_to_right(e: &RecExpr<Math>) -> Vec<usize> {
 /// The normal form of `expr` (see the module comment): the terms of each sum in the
 /// order `order` gives their first names, ties and the factors of a product in the
 /// order `expr` has them; `expr` itself when its shapes cannot be worked out.
+/// How many nodes use each node as an operand; the root counts as used once more.
+fn uses_of(nodes: &[Math]) -> Vec<usize> {
+    let mut uses = vec![0usize; nodes.len()];
+    for n in nodes {
+        for c in n.children() {
+            uses[usize::from(*c)] += 1;
+        }
+    }
+    if let Some(root) = uses.last_mut() {
+        *root += 1;
+    }
+    uses
+}
+
 pub fn normalise(expr: &RecExpr<Math>, env: &Env, order: &Appearance) -> RecExpr<Math> {
     let Ok(shapes) = shapes_of(expr, |v| env.shape(v)) else {
         return expr.clone();
@@ -127,6 +151,8 @@ pub fn normalise(expr: &RecExpr<Math>, env: &Env, order: &Appearance) -> RecExpr
         out: RecExpr::default(),
         memo: HashMap::new(),
         sums: Vec::with_capacity(shapes.len()),
+        uses: uses_of(expr.as_ref()),
+        moved: vec![false; shapes.len()],
         built: vec![None; shapes.len()],
         order,
         first_name: Vec::new(),
@@ -153,6 +179,11 @@ struct Normaliser<'a> {
     memo: HashMap<Math, Id>,
     /// The normal form of each input node, and its built id once asked for.
     sums: Vec<Sum>,
+    /// How many nodes use each input node (the root once more), and whether its sum
+    /// was moved into the one sum that uses it: a long chain of additions then costs
+    /// its length, not its length squared.
+    uses: Vec<usize>,
+    moved: Vec<bool>,
     built: Vec<Option<Id>>,
     order: &'a Appearance,
     /// For each built node: the earliest place any of its names appears in `order`.
@@ -254,6 +285,7 @@ impl Normaliser<'_> {
         if let Some(id) = self.built[i] {
             return id;
         }
+        self.restore(i);
         let s = self.sums[i].clone();
         let id = self.build(&s);
         self.built[i] = Some(id);
@@ -275,6 +307,22 @@ impl Normaliser<'_> {
                 },
             )),
             Math::Const(Const::Zero(..)) => Some(Sum::zero(shape)),
+            Math::Binary(op @ (Op::Add | Op::Sub), [a, b])
+                if same(a, b) && a != b && self.uses[usize::from(*a)] == 1 =>
+            {
+                // Only this sum uses a's: add b's into it in place.
+                let k = if *op == Op::Add { 1.0 } else { -1.0 };
+                let ia = usize::from(*a);
+                let mut acc = std::mem::replace(&mut self.sums[ia], Sum::zero(shape));
+                self.moved[ia] = true;
+                if acc.add_in_place(self.at(*b), k) {
+                    Some(acc)
+                } else {
+                    // Past the limit: a's sum is wanted again, as an atom's operand.
+                    self.restore(ia);
+                    None
+                }
+            }
             Math::Binary(Op::Add, [a, b]) if same(a, b) => self.at(*a).add(self.at(*b), 1.0),
             Math::Binary(Op::Sub, [a, b]) if same(a, b) => self.at(*a).add(self.at(*b), -1.0),
             Math::Unary(Op::Neg, [a]) => self.at(*a).scaled(-1.0),
@@ -323,7 +371,26 @@ impl Normaliser<'_> {
     }
 
     fn at(&self, c: Id) -> &Sum {
+        // A moved sum's one user has consumed it; nothing reads it again.
+        debug_assert!(!self.moved[usize::from(c)]);
         &self.sums[usize::from(c)]
+    }
+
+    /// Input node `i`'s sum again, if it was moved (and its operands' before it).
+    fn restore(&mut self, i: usize) {
+        if !self.moved[i] {
+            return;
+        }
+        let kids: Vec<usize> = self.input[i]
+            .children()
+            .iter()
+            .map(|c| usize::from(*c))
+            .collect();
+        for k in kids {
+            self.restore(k);
+        }
+        self.moved[i] = false;
+        self.sums[i] = self.sum_of(i);
     }
 
     /// Input node `i` kept as one factor, its operands normalised.

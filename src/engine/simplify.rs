@@ -2,7 +2,9 @@
 //! read best (DESIGN lesson 7). The coefficients are already correct; this search only
 //! looks for simpler equal forms, within its budget, which grows with their size.
 
-use egg::{Extractor, Id, Language, RecExpr, Rewrite};
+use egg::{Id, Language, RecExpr, Rewrite};
+
+use super::extract::Cheapest;
 
 use crate::rules::heads::OpSet;
 use crate::rules::{Phase, RuleSet};
@@ -184,10 +186,10 @@ fn extract_normalised(
         .iter()
         .map(|(a, b)| (egraph.find(*a), egraph.find(*b)))
         .collect();
-    let extractor = Extractor::new(&egraph, cost);
+    let extractor = Cheapest::new(&egraph, cost);
     let exprs = roots
         .iter()
-        .map(|r| normalise(&extractor.find_best(egraph.find(*r)).1, env, order))
+        .map(|r| normalise(&extractor.term(*r), env, order))
         .collect();
     drop(extractor);
     (egraph, exprs)
@@ -227,10 +229,10 @@ fn settled(roots: Vec<Id>) -> impl Fn(&MathGraph) -> bool + 'static {
     let best = std::cell::Cell::new(f64::INFINITY);
     let stale = std::cell::Cell::new(0usize);
     move |g: &MathGraph| {
-        let extractor = Extractor::new(g, PresentationCost::new(g));
+        let extractor = Cheapest::new(g, PresentationCost::new(g));
         let cost: f64 = roots
             .iter()
-            .map(|r| extractor.find_best_cost(g.find(*r)).value)
+            .map(|r| extractor.cost(*r).map_or(f64::INFINITY, |c| c.value))
             .sum();
         if cost < best.get() - 1e-9 {
             best.set(cost);
