@@ -1,8 +1,9 @@
 //! The built-in rule files, read lazily. Building a rule (its pattern compiled for
 //! egg's matcher, its template, its conditions) is most of a small derivation's cost
 //! if every rule is built at start-up, and one derivation needs few of them. So the
-//! embedded files are only scanned for what choosing rules needs (name, phase, flags,
-//! the operators of each side); a rule is built the first time a search asks for it.
+//! build script scans the embedded files once (`scan`, at build time) for what choosing
+//! rules needs — name, phase, flags, the operators of each side, where each form is —
+//! and a rule is built the first time a search asks for it.
 //!
 //! The scan trusts the files to be well formed: they are compiled in, and a test builds
 //! every rule of them and compares it with what the scan said. Files given with
@@ -10,15 +11,37 @@
 //! is reported at once.
 
 use super::heads::{Heads, OpSet};
-use super::parse::{build_rule, family_phase, split_forms, Lines};
+use super::parse::build_rule;
 use super::{Phase, Rule};
+use crate::lang::Op;
+
+// `INDEX_OF`: the build script's scan of each file of `rules/`, by family.
+include!(concat!(env!("OUT_DIR"), "/builtin_index.rs"));
+
+/// One rule as the build script scanned it; offsets are into its file's text.
+pub struct IndexEntry {
+    pub name: &'static str,
+    pub phase: &'static str,
+    pub default_phase: &'static str,
+    pub tidy: bool,
+    pub reverse: bool,
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub comment: &'static [(usize, usize)],
+    pub lhs_heads: &'static [&'static str],
+    pub rhs_heads: &'static [&'static str],
+}
 
 /// Where a lazily built rule comes from.
 #[derive(Debug, Clone)]
 pub struct LazyForm {
-    pub text: &'static str,
+    /// The whole file, and the form's place in it.
+    pub src: &'static str,
+    pub start: usize,
+    pub end: usize,
     pub family: &'static str,
-    pub comment: Vec<&'static str>,
+    pub comment: &'static [(usize, usize)],
     pub default_phase: Phase,
     pub line: usize,
 }
@@ -26,10 +49,15 @@ pub struct LazyForm {
 impl LazyForm {
     /// Builds one direction of the form's rule.
     pub fn build(&self, reverse: bool) -> Result<Rule, String> {
+        let comment: Vec<&str> = self
+            .comment
+            .iter()
+            .map(|(a, b)| &self.src[*a..*b])
+            .collect();
         let mut r = build_rule(
-            self.text,
+            &self.src[self.start..self.end],
             self.family,
-            &self.comment,
+            &comment,
             self.default_phase,
             reverse,
         )?;
@@ -38,160 +66,95 @@ impl LazyForm {
     }
 }
 
-/// What the scan of one rule (one direction of a form) found.
+/// What choosing one built-in rule needs, and where to build it from.
 #[derive(Debug, Clone)]
 pub struct Scanned {
-    pub name: String,
+    pub name: &'static str,
     pub phase: Phase,
     pub tidy: bool,
     pub heads: Heads,
     pub reverse: bool,
-    pub form: std::sync::Arc<LazyForm>,
+    pub form: LazyForm,
 }
 
-/// The rules of one embedded file, in file order, unbuilt.
+/// The rules of one embedded file (`src`, of `family`), in file order, unbuilt.
 pub fn scan_file(family: &'static str, src: &'static str) -> Vec<Scanned> {
-    let lines = Lines::new(src);
-    let mut default_phase = family_phase(family);
-    let mut out = Vec::new();
-    for form in split_forms(src, &mut |_, _| {}) {
-        let items = top_level(form.text);
-        match items.first().copied() {
-            Some("family") => {
-                if let Some(p) = option_value(&items, ":phase").and_then(Phase::from_name) {
-                    default_phase = p;
-                }
-            }
-            Some("rule") if items.len() >= 5 => {
-                let phase = option_value(&items[5..], ":phase")
-                    .and_then(Phase::from_name)
-                    .unwrap_or(default_phase);
-                let tidy = items[5..].contains(&":tidy");
-                let lazy = std::sync::Arc::new(LazyForm {
-                    text: form.text,
-                    family,
-                    comment: form.comment,
-                    default_phase,
-                    line: lines.line_col(src, form.offset).0,
-                });
-                let (lhs, rhs) = (OpSet::of_text(items[2]), OpSet::of_text(items[4]));
-                out.push(Scanned {
-                    name: items[1].to_string(),
-                    phase,
-                    tidy,
-                    heads: Heads { lhs, rhs },
-                    reverse: false,
-                    form: lazy.clone(),
-                });
-                if items[3] == "<=>" {
-                    out.push(Scanned {
-                        name: format!("{}-rev", items[1]),
-                        phase,
-                        tidy,
-                        heads: Heads { lhs: rhs, rhs: lhs },
-                        reverse: true,
-                        form: lazy,
-                    });
-                }
-            }
-            _ => {}
+    let ops = |names: &[&str]| {
+        let mut s = OpSet::default();
+        for op in names.iter().filter_map(|n| Op::from_name(n)) {
+            s.insert(op);
         }
-    }
-    out
-}
-
-/// The value after `key` among a form's items.
-fn option_value<'a>(items: &[&'a str], key: &str) -> Option<&'a str> {
-    let at = items.iter().position(|i| *i == key)?;
-    items.get(at + 1).copied()
-}
-
-/// The top-level items of one form `( … )`: atoms, strings (with their quotes) and
-/// lists, as slices of its text. Comments are skipped.
-fn top_level(form: &str) -> Vec<&str> {
-    let inner = form
-        .strip_prefix('(')
-        .and_then(|f| f.strip_suffix(')'))
-        .unwrap_or(form);
-    let bytes = inner.as_bytes();
-    let mut items = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let start = i;
-        match bytes[i] {
-            b';' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            c if c.is_ascii_whitespace() => {
-                i += 1;
-                continue;
-            }
-            b'(' => {
-                let mut depth = 0usize;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                i += 1;
-                                break;
-                            }
-                        }
-                        b';' => {
-                            while i < bytes.len() && bytes[i] != b'\n' {
-                                i += 1;
-                            }
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            _ => {
-                while i < bytes.len()
-                    && !bytes[i].is_ascii_whitespace()
-                    && !matches!(bytes[i], b'(' | b')' | b'"' | b';')
-                {
-                    i += 1;
-                }
-            }
-        }
-        items.push(&inner[start..i.min(inner.len())]);
-    }
-    items
+        s
+    };
+    // A phase name the scan read from the file; the test of this module checks that
+    // every one names a phase.
+    let phase = |p: &str| Phase::from_name(p).unwrap_or(Phase::Prove);
+    INDEX_OF(family)
+        .iter()
+        .map(|e| Scanned {
+            name: e.name,
+            phase: phase(e.phase),
+            tidy: e.tidy,
+            heads: Heads {
+                lhs: ops(e.lhs_heads),
+                rhs: ops(e.rhs_heads),
+            },
+            reverse: e.reverse,
+            form: LazyForm {
+                src,
+                start: e.start,
+                end: e.end,
+                family,
+                comment: e.comment,
+                default_phase: phase(e.default_phase),
+                line: e.line,
+            },
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The index the build script wrote is the scan of the files compiled in.
     #[test]
-    fn top_level_items() {
-        let items = top_level("(rule a ; c\n (+ ?a (* ?b 0)) => ?a :ref \"x (y)\" :tidy)");
-        assert_eq!(
-            items,
-            vec![
-                "rule",
-                "a",
-                "(+ ?a (* ?b 0))",
-                "=>",
-                "?a",
-                ":ref",
-                "\"x (y)\"",
-                ":tidy"
-            ]
-        );
+    fn the_index_is_the_scan_of_the_embedded_files() {
+        for (family, src) in super::super::BUILTIN {
+            let first = super::super::parse::family_phase(family).name();
+            let scanned = super::super::scan::scan_rules(src, first);
+            let index = INDEX_OF(family);
+            assert_eq!(scanned.len(), index.len(), "{family}");
+            for (s, e) in scanned.iter().zip(index) {
+                assert_eq!(
+                    (s.name.as_str(), s.phase.as_str(), s.tidy, s.reverse),
+                    (e.name, e.phase, e.tidy, e.reverse)
+                );
+                assert_eq!(
+                    (s.start, s.end, s.line),
+                    (e.start, e.end, e.line),
+                    "{}",
+                    e.name
+                );
+                assert_eq!(s.comment, e.comment, "{}", e.name);
+                assert_eq!(s.lhs_heads, e.lhs_heads, "{}", e.name);
+                assert_eq!(s.rhs_heads, e.rhs_heads, "{}", e.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_scanned_phase_is_a_phase() {
+        for (family, _) in super::super::BUILTIN {
+            for e in INDEX_OF(family) {
+                assert!(
+                    Phase::from_name(e.phase).is_some(),
+                    "{}: {}",
+                    e.name,
+                    e.phase
+                );
+                assert!(Phase::from_name(e.default_phase).is_some(), "{}", e.name);
+            }
+        }
     }
 }

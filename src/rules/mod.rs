@@ -6,11 +6,12 @@ pub mod condition;
 pub mod heads;
 mod lazy;
 pub mod parse;
+pub mod scan;
 mod sexp;
 pub mod template;
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use egg::{Pattern, Rewrite};
 
@@ -138,19 +139,19 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// use (see `lazy`) or when its file was read.
 #[derive(Debug, Clone)]
 struct Entry {
-    name: String,
+    name: std::borrow::Cow<'static, str>,
     phase: Phase,
     tidy: bool,
     heads: Heads,
     rule: OnceLock<Rule>,
     /// Where an unbuilt rule comes from, and which direction of its form it is.
-    source: Option<(Arc<LazyForm>, bool)>,
+    source: Option<(LazyForm, bool)>,
 }
 
 impl Entry {
     fn built(rule: Rule) -> Entry {
         Entry {
-            name: rule.name.clone(),
+            name: rule.name.clone().into(),
             phase: rule.phase,
             tidy: rule.tidy,
             heads: Heads {
@@ -195,7 +196,7 @@ impl RuleSet {
                 .iter()
                 .flat_map(|(f, s)| lazy::scan_file(f, s))
                 .map(|s| Entry {
-                    name: s.name,
+                    name: s.name.into(),
                     phase: s.phase,
                     tidy: s.tidy,
                     heads: s.heads,
@@ -241,7 +242,7 @@ impl RuleSet {
 
     /// Every rule's name, without building any.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|e| e.name.as_str())
+        self.entries.iter().map(|e| e.name.as_ref())
     }
 
     /// Every `*.rules` file of `dir`, in name order; the family is the file stem.

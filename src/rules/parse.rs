@@ -20,8 +20,7 @@ use super::template::{DimExpr, ShapedKind, TNode, Template};
 use super::{Phase, Rule};
 use crate::lang::{Math, Op};
 
-/// The deepest nesting of parentheses a rule may have.
-pub const MAX_NESTING: usize = 200;
+use super::scan::split_forms;
 /// At most this many problems are reported for one file.
 const MAX_ERRORS: usize = 100;
 
@@ -44,13 +43,6 @@ impl std::fmt::Display for RuleError {
     }
 }
 
-/// One top-level form: its text, where it starts, and the comment lines right above it.
-pub(super) struct Form<'a> {
-    pub text: &'a str,
-    pub offset: usize,
-    pub comment: Vec<&'a str>,
-}
-
 /// Byte offsets of line starts, for positions in O(log n) each.
 pub(super) struct Lines(Vec<usize>);
 
@@ -71,119 +63,6 @@ impl Lines {
             + 1;
         (line, col)
     }
-}
-
-/// Splits a file into forms, tracking strings, comments and depth. It walks bytes
-/// (every character that matters is ASCII) and always moves forward.
-pub(super) fn split_forms<'a>(
-    src: &'a str,
-    error: &mut impl FnMut(usize, String),
-) -> Vec<Form<'a>> {
-    let bytes = src.as_bytes();
-    let line_end = |i: usize| src[i..].find('\n').map_or(src.len(), |e| i + e);
-    let mut forms: Vec<Form<'a>> = Vec::new();
-    let mut comment: Vec<&'a str> = Vec::new();
-    // A rule right below another, with no blank line, shares its comment.
-    let mut blank_since_form = true;
-    let mut newlines_in_a_row = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b';' => {
-                let end = line_end(i);
-                comment.push(src[i..end].trim_start_matches(';').trim());
-                i = end;
-                newlines_in_a_row = 0;
-            }
-            b'\n' => {
-                i += 1;
-                newlines_in_a_row += 1;
-                if newlines_in_a_row >= 2 {
-                    // A blank line ends the comment block that belongs to the next rule.
-                    comment.clear();
-                    blank_since_form = true;
-                }
-            }
-            b'(' => {
-                newlines_in_a_row = 0;
-                let start = i;
-                let mut depth = 0usize;
-                let mut in_string = false;
-                let mut end = None;
-                let mut too_deep = false;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'"' => in_string = !in_string,
-                        b';' if !in_string => {
-                            i = line_end(i);
-                            continue;
-                        }
-                        b'(' if !in_string => {
-                            depth += 1;
-                            if depth > MAX_NESTING && !too_deep {
-                                too_deep = true;
-                                error(
-                                    i,
-                                    format!("nested too deeply (more than {MAX_NESTING} levels)"),
-                                );
-                            }
-                        }
-                        b')' if !in_string => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = Some(i + 1);
-                                i += 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                let Some(end) = end else {
-                    error(start, "this form is never closed".to_string());
-                    return forms;
-                };
-                let mut own = std::mem::take(&mut comment);
-                if own.is_empty() && !blank_since_form {
-                    own = forms.last().map(|f| f.comment.clone()).unwrap_or_default();
-                }
-                blank_since_form = false;
-                if !too_deep {
-                    forms.push(Form {
-                        text: &src[start..end],
-                        offset: start,
-                        comment: own,
-                    });
-                }
-            }
-            _ => {
-                // `i` is always at a character boundary: it only ever moves past ASCII
-                // bytes or whole characters.
-                let c = src[i..].chars().next().unwrap_or(' ');
-                if c.is_whitespace() {
-                    i += c.len_utf8();
-                    continue;
-                }
-                // Text outside any form: report it once and skip to the next separator.
-                newlines_in_a_row = 0;
-                let start = i;
-                i += c.len_utf8();
-                while let Some(c) = src[i..].chars().next() {
-                    if c.is_whitespace() || c == '(' || c == ';' {
-                        break;
-                    }
-                    i += c.len_utf8();
-                }
-                let shown: String = src[start..i].chars().take(40).collect();
-                error(
-                    start,
-                    format!("`{}` stands outside any form", shown.escape_debug()),
-                );
-            }
-        }
-    }
-    forms
 }
 
 /// Builds one rule of a form already known to be well formed (a built-in file).

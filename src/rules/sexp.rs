@@ -72,6 +72,14 @@ impl<'a> Reader<'a> {
     }
 
     fn skip_blank(&mut self) {
+        // ASCII first (nearly every blank is), then any character.
+        while let Some(b) = self.peek() {
+            if b == b' ' || b == b'\n' || b == b'\t' || b == b'\r' {
+                self.at += 1;
+            } else {
+                break;
+            }
+        }
         while let Some(c) = self.text[self.at..].chars().next() {
             if c == ';' {
                 self.at = self.text[self.at..]
