@@ -14,10 +14,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use egg::{
-    Analysis, BackoffScheduler, EGraph, Language, Rewrite, RewriteScheduler, RunnerLimits,
-    RunnerResult, SearchMatches,
-};
+use egg::{Analysis, BackoffScheduler, EGraph, Language, Rewrite, RewriteScheduler, SearchMatches};
 use quanta::{Clock, Mock};
 
 /// A mock clock that reads the real time elapsed since it was made, when told to.
@@ -73,7 +70,8 @@ pub fn rebuild<L: Language, N: Analysis<L>>(g: &mut EGraph<L, N>) -> usize {
 }
 
 /// egg's back-off scheduler, keeping the mock clock in step so that egg's checks of
-/// its time limit (after each rule's search and application) see the real time.
+/// its time limit (after each rule's search and application: egg's own loop calls
+/// these) see the real time.
 pub struct SyncedScheduler {
     inner: BackoffScheduler,
     clock: EggClock,
@@ -99,22 +97,6 @@ impl<L: Language, N: Analysis<L>> RewriteScheduler<L, N> for SyncedScheduler {
         let found = self.inner.search_rewrite(iteration, egraph, rewrite);
         self.clock.sync();
         found
-    }
-
-    fn search_rewrites<'a>(
-        &mut self,
-        iteration: usize,
-        egraph: &EGraph<L, N>,
-        rewrites: &[&'a Rewrite<L, N>],
-        limits: &RunnerLimits,
-    ) -> RunnerResult<Vec<Vec<SearchMatches<'a, L>>>> {
-        // egg's own loop, so that the limits are checked after every rule.
-        let mut matches = Vec::with_capacity(rewrites.len());
-        for rw in rewrites {
-            matches.push(self.search_rewrite(iteration, egraph, rw));
-            limits.check_limits(iteration, egraph)?;
-        }
-        Ok(matches)
     }
 
     fn apply_rewrite(

@@ -143,23 +143,11 @@ impl Default for Renderings {
 }
 
 impl DerivationReport {
-    /// The report of `d`, a derivative of the expression `expr` (as the user wrote it);
-    /// `decls` is `env.decls_text()`, worked out once for all the derivatives.
+    /// The report of `d`, a derivative of the expression `expr` (as the user wrote it),
+    /// with the texts `render` asks for; `decls` is `env.decls_text()`, worked out once
+    /// for all the derivatives.
+    #[allow(clippy::too_many_arguments)] // the derivation, its context, and the texts
     pub fn new(
-        expr: &str,
-        d: &Derivation,
-        env: &Env,
-        decls: &str,
-        rules: &RuleSet,
-        layout: Layout,
-        ms: f64,
-    ) -> DerivationReport {
-        Self::rendered(expr, d, env, decls, rules, layout, ms, Renderings::ALL)
-    }
-
-    /// `new`, rendering only the texts `render` asks for.
-    #[allow(clippy::too_many_arguments)] // new's inputs and the choice of texts
-    pub fn rendered(
         expr: &str,
         d: &Derivation,
         env: &Env,

@@ -163,7 +163,7 @@ fn block_report(
     started: Instant,
 ) -> Result<DerivationReport, Error> {
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    let mut r = DerivationReport::rendered(
+    let mut r = DerivationReport::new(
         &req.expr,
         d,
         env,

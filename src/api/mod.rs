@@ -118,7 +118,7 @@ fn first_order(
     let mut out = Vec::new();
     let decls = env.decls_text();
     for d in &derivations {
-        let mut r = DerivationReport::rendered(
+        let mut r = DerivationReport::new(
             &req.expr,
             d,
             env,

@@ -80,21 +80,19 @@ impl OpSet {
         s
     }
 
-    /// The operators an S-expression's text names at the head of a list: exactly those
-    /// of a pattern, and at least those a right-hand side builds (a size like
-    /// `(* (rows ?a) (cols ?b))` inside a shaped constant counts too, which only makes
-    /// the set larger).
+    /// The operators an S-expression's text names at the head of a list (see
+    /// `scan::heads`): exactly those of a pattern, and at least those a right-hand side
+    /// builds (a size like `(* (rows ?a) (cols ?b))` inside a shaped constant counts
+    /// too, which only makes the set larger).
     pub fn of_text(text: &str) -> OpSet {
+        OpSet::of_names(super::scan::heads(text).iter().map(String::as_str))
+    }
+
+    /// The operators among `names` (other names, like shaped constants, are not).
+    pub fn of_names<'a>(names: impl IntoIterator<Item = &'a str>) -> OpSet {
         let mut s = OpSet::default();
-        let mut rest = text;
-        while let Some(open) = rest.find('(') {
-            rest = rest[open + 1..].trim_start();
-            let end = rest
-                .find(|c: char| c.is_whitespace() || c == '(' || c == ')')
-                .unwrap_or(rest.len());
-            if let Some(op) = Op::from_name(&rest[..end]) {
-                s.insert(op);
-            }
+        for op in names.into_iter().filter_map(Op::from_name) {
+            s.insert(op);
         }
         s
     }

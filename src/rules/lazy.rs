@@ -13,7 +13,6 @@
 use super::heads::{Heads, OpSet};
 use super::parse::build_rule;
 use super::{Phase, Rule};
-use crate::lang::Op;
 
 // `INDEX_OF`: the build script's scan of each file of `rules/`, by family.
 include!(concat!(env!("OUT_DIR"), "/builtin_index.rs"));
@@ -79,13 +78,7 @@ pub struct Scanned {
 
 /// The rules of one embedded file (`src`, of `family`), in file order, unbuilt.
 pub fn scan_file(family: &'static str, src: &'static str) -> Vec<Scanned> {
-    let ops = |names: &[&str]| {
-        let mut s = OpSet::default();
-        for op in names.iter().filter_map(|n| Op::from_name(n)) {
-            s.insert(op);
-        }
-        s
-    };
+    let ops = |names: &[&'static str]| OpSet::of_names(names.iter().copied());
     // A phase name the scan read from the file; the test of this module checks that
     // every one names a phase.
     let phase = |p: &str| Phase::from_name(p).unwrap_or(Phase::Prove);

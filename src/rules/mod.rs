@@ -388,13 +388,9 @@ impl RuleSet {
             .collect()
     }
 
-    /// The rules of one directed pass, in file order, less those left out.
-    pub fn of_phase(&self, phase: Phase, without: &[String]) -> Vec<&Rule> {
-        self.of_phase_for(phase, without, None)
-    }
-
-    /// `of_phase`, only those whose left-hand side can match from the operators
-    /// `present` (and what the chosen rules add).
+    /// The rules of one directed pass, in file order, less those left out; with
+    /// `present`, only those whose left-hand side can match from those operators (and
+    /// what the chosen rules add).
     pub fn of_phase_for(
         &self,
         phase: Phase,
