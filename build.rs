@@ -21,6 +21,10 @@ fn main() {
     families.sort();
     let mut out = String::new();
     let mut arms = String::new();
+    // Every operator name a rule side uses, once: an entry lists its heads as indices
+    // into this table, so a process resolves each name to its operator once, not once
+    // per rule.
+    let mut head_names: Vec<String> = Vec::new();
     for (k, family) in families.iter().enumerate() {
         let path = dir.join(format!("{family}.rules"));
         println!("cargo:rerun-if-changed={}", path.display());
@@ -33,10 +37,23 @@ fn main() {
         };
         let _ = writeln!(out, "static INDEX_{k}: &[IndexEntry] = &[");
         for r in scan::scan_rules(&src, first) {
-            let list = |v: &[String]| {
-                let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
+            let mut list = |v: &[String]| {
+                let mut items: Vec<usize> = v
+                    .iter()
+                    .map(|s| match head_names.iter().position(|h| h == s) {
+                        Some(i) => i,
+                        None => {
+                            head_names.push(s.clone());
+                            head_names.len() - 1
+                        }
+                    })
+                    .collect();
+                items.sort_unstable();
+                items.dedup();
+                let items: Vec<String> = items.iter().map(|i| i.to_string()).collect();
                 format!("&[{}]", items.join(", "))
             };
+            let (lhs, rhs) = (list(&r.lhs_heads), list(&r.rhs_heads));
             let comment: Vec<String> = r
                 .comment
                 .iter()
@@ -54,13 +71,19 @@ fn main() {
                 r.end,
                 r.line,
                 comment.join(", "),
-                list(&r.lhs_heads),
-                list(&r.rhs_heads),
+                lhs,
+                rhs,
             );
         }
         let _ = writeln!(out, "];");
         let _ = writeln!(arms, "        {family:?} => INDEX_{k},");
     }
+    let names: Vec<String> = head_names.iter().map(|s| format!("{s:?}")).collect();
+    let _ = writeln!(
+        out,
+        "/// The operator names of the entries' heads.\nstatic HEAD_NAMES: &[&str] = &[{}];",
+        names.join(", ")
+    );
     let _ = writeln!(
         out,
         "/// The scanned rules of the built-in file of `family` (none for another name).\n#[allow(non_snake_case)]\nfn INDEX_OF(family: &str) -> &'static [IndexEntry] {{\n    match family {{\n{arms}        _ => &[],\n    }}\n}}"

@@ -13,6 +13,7 @@
 use super::heads::{Heads, OpSet};
 use super::parse::build_rule;
 use super::{Phase, Rule};
+use crate::lang::Op;
 
 // `INDEX_OF`: the build script's scan of each file of `rules/`, by family.
 include!(concat!(env!("OUT_DIR"), "/builtin_index.rs"));
@@ -28,8 +29,9 @@ pub struct IndexEntry {
     pub end: usize,
     pub line: usize,
     pub comment: &'static [(usize, usize)],
-    pub lhs_heads: &'static [&'static str],
-    pub rhs_heads: &'static [&'static str],
+    /// The operators of each side, as indices into `HEAD_NAMES`.
+    pub lhs_heads: &'static [u16],
+    pub rhs_heads: &'static [u16],
 }
 
 /// Where a lazily built rule comes from.
@@ -76,9 +78,21 @@ pub struct Scanned {
     pub form: LazyForm,
 }
 
+/// The operator of each of `HEAD_NAMES` (none for shaped constants and leaves).
+fn head_ops() -> &'static [Option<Op>] {
+    static OPS: std::sync::OnceLock<Vec<Option<Op>>> = std::sync::OnceLock::new();
+    OPS.get_or_init(|| HEAD_NAMES.iter().map(|n| Op::from_name(n)).collect())
+}
+
 /// The rules of one embedded file (`src`, of `family`), in file order, unbuilt.
 pub fn scan_file(family: &'static str, src: &'static str) -> Vec<Scanned> {
-    let ops = |names: &[&'static str]| OpSet::of_names(names.iter().copied());
+    let ops = |heads: &[u16]| {
+        let mut s = OpSet::default();
+        for op in heads.iter().filter_map(|h| head_ops()[usize::from(*h)]) {
+            s.insert(op);
+        }
+        s
+    };
     // A phase name the scan read from the file; the test of this module checks that
     // every one names a phase.
     let phase = |p: &str| Phase::from_name(p).unwrap_or(Phase::Prove);
@@ -130,8 +144,24 @@ mod tests {
                     e.name
                 );
                 assert_eq!(s.comment, e.comment, "{}", e.name);
-                assert_eq!(s.lhs_heads, e.lhs_heads, "{}", e.name);
-                assert_eq!(s.rhs_heads, e.rhs_heads, "{}", e.name);
+                let names = |heads: &[u16]| -> Vec<String> {
+                    heads
+                        .iter()
+                        .map(|h| HEAD_NAMES[usize::from(*h)].to_string())
+                        .collect()
+                };
+                let set = |v: &[String]| -> Vec<String> {
+                    let mut v = v.to_vec();
+                    v.sort();
+                    v.dedup();
+                    v
+                };
+                let mut lhs = names(e.lhs_heads);
+                let mut rhs = names(e.rhs_heads);
+                lhs.sort();
+                rhs.sort();
+                assert_eq!(set(&s.lhs_heads), lhs, "{}", e.name);
+                assert_eq!(set(&s.rhs_heads), rhs, "{}", e.name);
             }
         }
     }

@@ -228,7 +228,7 @@ fn read_options(items: &[Sexp<'_>]) -> Result<Options, String> {
 }
 
 fn read_var(s: &Sexp) -> Result<Var, String> {
-    let t = s.text();
+    let t = s.text_cow();
     if !t.starts_with('?') || t.len() < 2 {
         return Err(format!(
             "expected a pattern variable like `?a`, found `{t}`"
@@ -242,7 +242,7 @@ fn read_condition(s: &Sexp) -> Result<Condition, String> {
     let Sexp::List(items) = s else {
         return Err(format!("a condition is a list, found `{}`", s.text()));
     };
-    let name = items.first().map(Sexp::text).unwrap_or_default();
+    let name = items.first().map(Sexp::text_cow).unwrap_or_default();
     let (kind, arity) = Condition::lookup(&name).ok_or_else(|| {
         let known: Vec<&str> = super::condition::CONDITIONS.iter().map(|c| c.0).collect();
         format!("unknown condition `{name}` (known: {})", known.join(", "))
@@ -283,12 +283,12 @@ fn read_rule(
     if items.len() < 5 {
         return Err("a rule reads `(rule NAME LHS => RHS [:when …] [:ref …])`".to_string());
     }
-    let name = items[1].text();
+    let name = items[1].text_cow();
     if name.is_empty() || name.starts_with('(') {
         return Err("a rule needs a name right after `rule`".to_string());
     }
-    let arrow = items[3].text();
-    let both_ways = match arrow.as_str() {
+    let arrow = items[3].text_cow();
+    let both_ways = match arrow.as_ref() {
         "=>" => false,
         "<=>" => true,
         other => {
@@ -362,7 +362,7 @@ fn read_rule(
     };
     let mut out = Vec::new();
     if only != Some(true) {
-        out.push(make(name.clone(), &items[2], &items[4])?);
+        out.push(make(name.to_string(), &items[2], &items[4])?);
     }
     if both_ways && only != Some(false) {
         out.push(make(format!("{name}-rev"), &items[4], &items[2])?);

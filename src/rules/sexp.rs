@@ -24,9 +24,17 @@ impl<'a> Sexp<'a> {
 
     /// The text as the rule files write it, on one line with single spaces.
     pub fn text(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(64);
         self.write(&mut out);
         out
+    }
+
+    /// `text`, borrowed where the form is one atom or string (names, variables).
+    pub fn text_cow(&self) -> std::borrow::Cow<'a, str> {
+        match self.as_str() {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => std::borrow::Cow::Owned(self.text()),
+        }
     }
 
     fn write(&self, out: &mut String) {
@@ -72,23 +80,21 @@ impl<'a> Reader<'a> {
     }
 
     fn skip_blank(&mut self) {
-        // ASCII first (nearly every blank is), then any character.
-        while let Some(b) = self.peek() {
-            if b == b' ' || b == b'\n' || b == b'\t' || b == b'\r' {
-                self.at += 1;
-            } else {
-                break;
-            }
-        }
-        while let Some(c) = self.text[self.at..].chars().next() {
-            if c == ';' {
-                self.at = self.text[self.at..]
-                    .find('\n')
-                    .map_or(self.text.len(), |e| self.at + e);
-            } else if c.is_whitespace() {
-                self.at += c.len_utf8();
-            } else {
-                break;
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(self.at) {
+            match b {
+                b' ' | b'\n' | b'\t' | b'\r' => self.at += 1,
+                b';' => {
+                    self.at = self.text[self.at..]
+                        .find('\n')
+                        .map_or(self.text.len(), |e| self.at + e);
+                }
+                // Other white space is rare: decode the character only then.
+                0x80.. => match self.text[self.at..].chars().next() {
+                    Some(c) if c.is_whitespace() => self.at += c.len_utf8(),
+                    _ => break,
+                },
+                _ => break,
             }
         }
     }
@@ -99,7 +105,8 @@ impl<'a> Reader<'a> {
             None => Err("the text ends where a form should start".to_string()),
             Some(b'(') => {
                 self.at += 1;
-                let mut items = Vec::new();
+                // Most lists of a rule file have two to four items.
+                let mut items = Vec::with_capacity(4);
                 loop {
                     self.skip_blank();
                     match self.peek() {
@@ -124,14 +131,34 @@ impl<'a> Reader<'a> {
             Some(_) => {
                 let start = self.at;
                 let rest = &self.text[start..];
-                let len = rest
-                    .find(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '"' | ';'))
-                    .unwrap_or(rest.len());
+                let len = atom_len(rest);
                 self.at = start + len;
                 Ok(Sexp::Atom(&rest[..len]))
             }
         }
     }
+}
+
+/// The length of the atom `rest` starts with: up to white space or a delimiter.
+fn atom_len(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b' ' | b'\n' | b'\t' | b'\r' | b'(' | b')' | b'"' | b';' => return i,
+            0x80.. => {
+                // `i` is at a character boundary: every byte before it was ASCII or a
+                // whole character stepped over below.
+                match rest[i..].chars().next() {
+                    Some(c) if c.is_whitespace() => return i,
+                    Some(c) => i += c.len_utf8(),
+                    None => return i,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    i
 }
 
 #[cfg(test)]
@@ -148,6 +175,17 @@ mod tests {
         assert_eq!(items[2].text(), "(+ ?a 0)");
         assert_eq!(items[6], Sexp::Str("eq. (3)"));
         assert_eq!(read("()").expect("reads"), Sexp::List(vec![]));
+    }
+
+    #[test]
+    fn unicode_blanks_separate_and_unicode_atoms_stay_whole() {
+        let s = read("(a\u{00a0}b\u{2003}(cé) ; x\n)").expect("reads");
+        let Sexp::List(items) = &s else {
+            panic!("a list")
+        };
+        assert_eq!(items[0], Sexp::Atom("a"));
+        assert_eq!(items[1], Sexp::Atom("b"));
+        assert_eq!(items[2].text(), "(cé)");
     }
 
     #[test]
