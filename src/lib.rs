@@ -54,7 +54,7 @@ pub use env::{Env, VarInfo, VarKind};
 pub use error::{Diagnostic, Error, Input, Report as ErrorReport, Span};
 pub use input::{read_expr, read_exprs};
 pub use kind::{derivative_shape, Form, Kind};
-pub use lang::{shapes_of, Class, Const, Math, Number, Op, OpInfo, Text};
+pub use lang::{shapes_of, Class, Const, Domain, Math, Number, Op, OpInfo, Text};
 pub use numeric::{
     check_derivative, check_hessian, check_symmetric, eval, finite_difference,
     finite_difference_hessian, random_point, rel_err, try_random_point, CheckReport, EvalError,

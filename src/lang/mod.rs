@@ -12,7 +12,7 @@ use egg::{FromOp, Id, Language, Symbol};
 use ordered_float::NotNan;
 
 pub use constant::Const;
-pub use op::{Class, Kernel, Latex, Numpy, Op, OpInfo, Text};
+pub use op::{Class, Domain, Kernel, Latex, Numpy, Op, OpInfo, Text};
 
 use crate::shape::{Exact, Fault, Sh, Shape};
 

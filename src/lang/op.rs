@@ -93,6 +93,36 @@ pub enum Class {
     Calculus,
 }
 
+/// Where an elementwise function is smooth: the open interval `(lo, hi)` its argument's
+/// entries must lie in (non-smooth functions are also not smooth at 0, see `Class`).
+/// Whoever picks arguments — the random-expression generators, test points — keeps
+/// inside it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Domain {
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Domain {
+    pub const REAL: Domain = Domain {
+        lo: f64::NEG_INFINITY,
+        hi: f64::INFINITY,
+    };
+    pub const POSITIVE: Domain = Domain {
+        lo: 0.0,
+        hi: f64::INFINITY,
+    };
+    pub const UNIT: Domain = Domain { lo: -1.0, hi: 1.0 };
+    pub const HALF_PI: Domain = Domain {
+        lo: -std::f64::consts::FRAC_PI_2,
+        hi: std::f64::consts::FRAC_PI_2,
+    };
+
+    pub fn contains(self, x: f64) -> bool {
+        self.lo < x && x < self.hi
+    }
+}
+
 /// One row of the table.
 #[derive(Clone, Copy)]
 pub struct OpInfo {
@@ -104,6 +134,8 @@ pub struct OpInfo {
     pub numpy: Numpy,
     pub kernel: Kernel,
     pub class: Class,
+    /// Where an elementwise function is smooth; `None` for the other operators.
+    pub domain: Option<Domain>,
     /// One line for `matcalc help language`.
     pub doc: &'static str,
 }
@@ -118,11 +150,13 @@ fn row(op: Op) -> OpInfo {
     use Op::*;
     use ShapeRule as R;
     let info = |name, shape, text, latex, numpy, kernel, class, doc| OpInfo {
-        name, shape, text, latex, numpy, kernel, class, doc,
+        name, shape, text, latex, numpy, kernel, class, domain: None, doc,
     };
-    let ew = |name: &'static str, f: fn(f64) -> f64, latex, numpy, class, doc| {
-        info(name, R::Same, Text::Call(name), latex, numpy, Kernel::Map(f), class, doc)
+    let ew_in = |domain, name: &'static str, f: fn(f64) -> f64, latex, numpy, class, doc| OpInfo {
+        domain: Some(domain),
+        ..info(name, R::Same, Text::Call(name), latex, numpy, Kernel::Map(f), class, doc)
     };
+    let ew = |name, f, latex, numpy, class, doc| ew_in(Domain::REAL, name, f, latex, numpy, class, doc);
     match op {
         Add => info("+", R::Sum, Text::Infix(" + ", Prec::Add), Latex::Infix(" + ", Prec::Add), Numpy::Infix(" + ", Prec::Add),
             Kernel::Binary(|a, b| k::add(a, b, 1.0)), Algebra, "A + B: sum (a scalar side broadcasts)"),
@@ -173,15 +207,15 @@ fn row(op: Op) -> OpInfo {
         Softmax => info("softmax", R::Column, Text::Call("softmax"), Latex::Call("\\operatorname{softmax}"), Numpy::Template("(np.exp({0})/np.sum(np.exp({0})))"),
             Kernel::Unary(k::softmax), Algebra, "softmax(x): exp(x) / sum(exp(x)) of a vector"),
         Exp => ew("exp", f64::exp, Latex::Call("\\exp"), Numpy::Call("np.exp"), Elementwise, "exp(A): elementwise exponential"),
-        Log => ew("log", f64::ln, Latex::Call("\\log"), Numpy::Call("np.log"), Elementwise, "log(A): elementwise natural logarithm"),
+        Log => ew_in(Domain::POSITIVE, "log", f64::ln, Latex::Call("\\log"), Numpy::Call("np.log"), Elementwise, "log(A): elementwise natural logarithm"),
         Sin => ew("sin", f64::sin, Latex::Call("\\sin"), Numpy::Call("np.sin"), Elementwise, "sin(A): elementwise sine"),
         Cos => ew("cos", f64::cos, Latex::Call("\\cos"), Numpy::Call("np.cos"), Elementwise, "cos(A): elementwise cosine"),
-        Tan => ew("tan", f64::tan, Latex::Call("\\tan"), Numpy::Call("np.tan"), Elementwise, "tan(A): elementwise tangent"),
+        Tan => ew_in(Domain::HALF_PI, "tan", f64::tan, Latex::Call("\\tan"), Numpy::Call("np.tan"), Elementwise, "tan(A): elementwise tangent"),
         Tanh => ew("tanh", f64::tanh, Latex::Call("\\tanh"), Numpy::Call("np.tanh"), Elementwise, "tanh(A): elementwise hyperbolic tangent"),
         Sigmoid => ew("sigmoid", scalar::sigmoid, Latex::Call("\\sigma"), Numpy::Template("(1/(1 + np.exp(-{0})))"), Elementwise, "sigmoid(A): elementwise 1/(1 + exp(-a))"),
-        Sqrt => ew("sqrt", f64::sqrt, Latex::Template("\\sqrt{{0}}"), Numpy::Call("np.sqrt"), Elementwise, "sqrt(A): elementwise square root"),
-        Asin => ew("arcsin", f64::asin, Latex::Call("\\arcsin"), Numpy::Call("np.arcsin"), Elementwise, "arcsin(A): elementwise inverse sine"),
-        Acos => ew("arccos", f64::acos, Latex::Call("\\arccos"), Numpy::Call("np.arccos"), Elementwise, "arccos(A): elementwise inverse cosine"),
+        Sqrt => ew_in(Domain::POSITIVE, "sqrt", f64::sqrt, Latex::Template("\\sqrt{{0}}"), Numpy::Call("np.sqrt"), Elementwise, "sqrt(A): elementwise square root"),
+        Asin => ew_in(Domain::UNIT, "arcsin", f64::asin, Latex::Call("\\arcsin"), Numpy::Call("np.arcsin"), Elementwise, "arcsin(A): elementwise inverse sine"),
+        Acos => ew_in(Domain::UNIT, "arccos", f64::acos, Latex::Call("\\arccos"), Numpy::Call("np.arccos"), Elementwise, "arccos(A): elementwise inverse cosine"),
         Atan => ew("arctan", f64::atan, Latex::Call("\\arctan"), Numpy::Call("np.arctan"), Elementwise, "arctan(A): elementwise inverse tangent"),
         Abs => ew("abs", f64::abs, Latex::Template("\\left| {0} \\right|"), Numpy::Call("np.abs"), NonSmooth, "abs(A): elementwise absolute value"),
         Sign => ew("sign", scalar::sign, Latex::Call("\\operatorname{sign}"), Numpy::Call("np.sign"), NonSmooth, "sign(A): elementwise sign (-1, 0, 1)"),
@@ -253,6 +287,13 @@ impl Op {
     }
     pub fn is_elementwise(self) -> bool {
         matches!(self.info().kernel, Kernel::Map(_))
+    }
+    /// The scalar function an elementwise operator applies to each entry.
+    pub fn scalar_fn(self) -> Option<fn(f64) -> f64> {
+        match self.info().kernel {
+            Kernel::Map(f) => Some(f),
+            _ => None,
+        }
     }
     /// The operator an e-graph or rule-file name stands for.
     pub fn from_name(name: &str) -> Option<Op> {

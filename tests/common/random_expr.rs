@@ -15,7 +15,11 @@
 //! `arcsin arccos tan` only `0.5*B` with `|B| <= 1` (`bounded`), and a rough magnitude
 //! level keeps `exp` (and other saturating functions) to tame arguments.
 //!
-//! Self-contained: std and proptest only. Drop it in as `tests/common/random_expr.rs`.
+//! Std and proptest, and one thing of matcalc's: its operator table. The functions above
+//! are known here by hand, with their own numeric model; an elementwise function of the
+//! table that is not (one added since) is generated and evaluated from its row, its
+//! argument chosen by the row's domain (`TableArg`), so a new function is fuzzed the day
+//! it is added.
 
 #![allow(dead_code)]
 
@@ -74,6 +78,8 @@ pub struct OpSet {
     pub broadcast: bool,
     /// `EXPR where h1 = ...; h2 = ...`
     pub bindings: bool,
+    /// the elementwise functions of matcalc's table not named above (`table_funs`)
+    pub table: bool,
 }
 
 impl OpSet {
@@ -96,6 +102,7 @@ impl OpSet {
             fills: true,
             broadcast: true,
             bindings: true,
+            table: true,
         }
     }
 
@@ -111,6 +118,7 @@ impl OpSet {
             fills: false,
             broadcast: false,
             bindings: false,
+            table: false,
             ..OpSet::all()
         }
     }
@@ -593,6 +601,53 @@ enum F {
     Relu,
     Step,
     Softplus,
+    /// An elementwise function of matcalc's table that is not one of the above.
+    Table(matcalc::Op),
+}
+
+/// How the argument of a table-only function is chosen, from its row's domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TableArg {
+    /// Smooth everywhere: a tame argument, as for `exp` (its growth is unknown).
+    Tame,
+    /// Smooth for positive entries: a surely-positive argument.
+    Positive,
+    /// Smooth on an interval around `[-1/2, 1/2]`: `0.5*B` with `|B| <= 1`.
+    Bounded,
+    /// Not smooth at 0: an argument away from zero.
+    Away,
+}
+
+impl TableArg {
+    /// `None` for a domain this generator cannot keep to (it then never offers the
+    /// function, and the reachability test says so).
+    fn of(op: matcalc::Op) -> Option<TableArg> {
+        let info = op.info();
+        let d = info.domain?;
+        let real = d.lo == f64::NEG_INFINITY && d.hi == f64::INFINITY;
+        Some(if info.class == matcalc::Class::NonSmooth && real {
+            TableArg::Away
+        } else if real {
+            TableArg::Tame
+        } else if d.lo == 0.0 && d.hi == f64::INFINITY {
+            TableArg::Positive
+        } else if d.lo < -0.5 && d.hi > 0.5 {
+            TableArg::Bounded
+        } else {
+            return None;
+        })
+    }
+}
+
+/// The elementwise functions of matcalc's table that `FUNS` does not list.
+fn table_funs() -> Vec<F> {
+    matcalc::Op::ALL
+        .iter()
+        .copied()
+        .filter(|op| op.is_elementwise() && !FUNS.iter().any(|f| f.name() == op.name()))
+        .filter(|op| TableArg::of(*op).is_some())
+        .map(F::Table)
+        .collect()
 }
 
 const FUNS: [F; 16] = [
@@ -633,6 +688,7 @@ impl F {
             F::Relu => "relu",
             F::Step => "step",
             F::Softplus => "softplus",
+            F::Table(op) => op.name(),
         }
     }
     fn allowed(self, a: &OpSet) -> bool {
@@ -641,6 +697,7 @@ impl F {
             F::Tan | F::Arcsin | F::Arccos | F::Arctan => a.trig,
             F::Abs | F::Sign | F::Relu | F::Step => a.nonsmooth,
             F::Softplus => a.ml,
+            F::Table(_) => a.table,
         }
     }
     fn weight(self) -> u32 {
@@ -1022,6 +1079,12 @@ impl<'a> Gen<'a> {
             F::Arctan => self.md(sh),
             F::Abs | F::Sign => self.away_min(sh),
             F::Relu | F::Step => self.pos_min(sh),
+            F::Table(op) => match TableArg::of(op) {
+                Some(TableArg::Tame) | None => self.tame_min(sh, 1),
+                Some(TableArg::Positive) => self.pos_min(sh),
+                Some(TableArg::Bounded) => 1 + self.bounded_min(sh),
+                Some(TableArg::Away) => self.away_min(sh),
+            },
         }
     }
 
@@ -1054,7 +1117,7 @@ impl<'a> Gen<'a> {
                 v.push((3, Op::HadDiv));
             }
         }
-        for f in FUNS {
+        for f in FUNS.into_iter().chain(table_funs()) {
             if f.allowed(&a) && self.fun_argmin(f, sh) < b {
                 v.push((f.weight(), Op::Fun(f)));
             }
@@ -1947,6 +2010,44 @@ impl<'a> Gen<'a> {
                     n.level = 0;
                     n.expn = 0;
                 }
+                n
+            }
+            F::Table(op) => self.build_table_fun(op, sh, cb, sized),
+        }
+    }
+
+    /// A table-only function: its argument by its domain, and its value's magnitude
+    /// assumed to grow as `exp`'s does (nothing else is known of it).
+    fn build_table_fun(&mut self, op: matcalc::Op, sh: &Shape, cb: usize, sized: bool) -> Node {
+        let name = op.name();
+        match TableArg::of(op).unwrap_or(TableArg::Tame) {
+            TableArg::Tame => {
+                let t = self.tame(sh, cb, 1, true, sized);
+                let mut n = ecall(name, &t);
+                n.level = t.level + 1;
+                n.expn = t.expn + 1;
+                n
+            }
+            TableArg::Positive => {
+                let p = self.pos(sh, cb);
+                let mut n = ecall(name, &p);
+                n.level = p.level + 1;
+                n.expn = p.expn + 1;
+                n
+            }
+            TableArg::Bounded => {
+                let bb = self.bounded(sh, cb - 1);
+                let h = mul("*", &num("0.5"), &bb);
+                let mut n = ecall(name, &h);
+                n.level = 1;
+                n.expn = 1;
+                n
+            }
+            TableArg::Away => {
+                let (a, _) = self.away(sh, cb);
+                let mut n = ecall(name, &a);
+                n.level = a.level + 1;
+                n.expn = a.expn + 1;
                 n
             }
         }
@@ -3186,8 +3287,28 @@ mod numeric {
                     0.0
                 }
             }
-            f => return Err(format!("unknown function {f}")),
+            f => return table_fun(f, x),
         })
+    }
+
+    /// A function of matcalc's table that the model above does not know: its row's
+    /// scalar function, inside its domain (and away from 0 if it is not smooth there).
+    fn table_fun(name: &str, x: f64) -> Result<f64, String> {
+        let op = matcalc::Op::from_name(name)
+            .filter(|o| o.is_elementwise())
+            .ok_or_else(|| format!("unknown function {name}"))?;
+        let info = op.info();
+        let inside = info.domain.is_some_and(|d| d.contains(x))
+            && !(info.class == matcalc::Class::NonSmooth && x.abs() < 1e-6);
+        match op.scalar_fn() {
+            Some(f) if inside => Ok(f(x)),
+            _ => Err(format!("{name} of {x}")),
+        }
+    }
+
+    fn is_elementwise(name: &str) -> bool {
+        ELEMENTWISE.contains(&name)
+            || matcalc::Op::from_name(name).is_some_and(|o| o.is_elementwise())
     }
 
     const ELEMENTWISE: [&str; 16] = [
@@ -3333,7 +3454,7 @@ mod numeric {
             }
             Ex::Call(f, args) => {
                 let f = f.as_str();
-                if ELEMENTWISE.contains(&f) {
+                if is_elementwise(f) {
                     if args.len() != 1 {
                         return Err(format!("{f} takes one argument"));
                     }
