@@ -174,6 +174,12 @@ pub fn suggestion(name: &str) -> Option<String> {
         ("power", "^ or .^"),
         ("max", "relu(a - b) + b"),
     ];
+    // An alias whose name has since become a function of the table is never a hint.
+    let aliases: Vec<(&str, &str)> = aliases
+        .iter()
+        .copied()
+        .filter(|(k, _)| Op::from_call(k).is_empty())
+        .collect();
     if let Some((_, v)) = aliases.iter().find(|(k, _)| *k == name) {
         return Some(v.to_string());
     }
