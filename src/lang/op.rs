@@ -23,7 +23,7 @@ operators! {
     Add, Sub, Neg, Mul, HMul, HDiv, Pow, HPow, Trans,
     Tr, Det, LogDet, Inv, Adj, Kron, Diag, DiagV, Vec, Unvec, Sum, Norm2, Norm1,
     LogSumExp, Softmax,
-    Exp, Log, Sin, Cos, Tan, Tanh, Sigmoid, Sqrt, Asin, Acos, Atan, Abs, Sign, Relu,
+    Exp, Log, Sin, Cos, Tan, Tanh, Sinh, Cosh, Sigmoid, Sqrt, Asin, Acos, Atan, Abs, Sign, Relu,
     Step, Softplus,
     D, Lin, JacV,
 }
@@ -212,6 +212,8 @@ fn row(op: Op) -> OpInfo {
         Cos => ew("cos", f64::cos, Latex::Call("\\cos"), Numpy::Call("np.cos"), Elementwise, "cos(A): elementwise cosine"),
         Tan => ew_in(Domain::HALF_PI, "tan", f64::tan, Latex::Call("\\tan"), Numpy::Call("np.tan"), Elementwise, "tan(A): elementwise tangent"),
         Tanh => ew("tanh", f64::tanh, Latex::Call("\\tanh"), Numpy::Call("np.tanh"), Elementwise, "tanh(A): elementwise hyperbolic tangent"),
+        Sinh => ew("sinh", f64::sinh, Latex::Call("\\sinh"), Numpy::Call("np.sinh"), Elementwise, "sinh(A): elementwise hyperbolic sine"),
+        Cosh => ew("cosh", f64::cosh, Latex::Call("\\cosh"), Numpy::Call("np.cosh"), Elementwise, "cosh(A): elementwise hyperbolic cosine"),
         Sigmoid => ew("sigmoid", scalar::sigmoid, Latex::Call("\\sigma"), Numpy::Template("(1/(1 + np.exp(-{0})))"), Elementwise, "sigmoid(A): elementwise 1/(1 + exp(-a))"),
         Sqrt => ew_in(Domain::POSITIVE, "sqrt", f64::sqrt, Latex::Template("\\sqrt{{0}}"), Numpy::Call("np.sqrt"), Elementwise, "sqrt(A): elementwise square root"),
         Asin => ew_in(Domain::UNIT, "arcsin", f64::asin, Latex::Call("\\arcsin"), Numpy::Call("np.arcsin"), Elementwise, "arcsin(A): elementwise inverse sine"),
