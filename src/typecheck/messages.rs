@@ -168,8 +168,6 @@ pub fn suggestion(name: &str) -> Option<String> {
         ("identity", "I"),
         ("zeros", "zeros(m, n)"),
         ("lse", "logsumexp"),
-        ("sinh", "(exp(x) - exp(-x))/2"),
-        ("cosh", "(exp(x) + exp(-x))/2"),
         ("arcsinh", "log(x + sqrt(x^2 + 1))"),
         ("power", "^ or .^"),
         ("max", "relu(a - b) + b"),
