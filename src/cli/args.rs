@@ -20,7 +20,10 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Each subcommand's arguments are built only when it is the one run (clap's `defer`):
+// building every subcommand's was a quarter of `show x`'s instructions.
 #[derive(Subcommand, Debug)]
+#[command(defer = true)]
 pub enum Command {
     /// Print the parsed expression and its shape.
     Show(ShowArgs),
@@ -36,7 +39,8 @@ pub enum Command {
     Language,
 }
 
-/// Settings every command that searches shares.
+// Settings every command that searches shares. (A plain comment: flattened into a
+// deferred subcommand, a doc comment here would replace that subcommand's own about.)
 #[derive(clap::Args, Debug, Clone)]
 pub struct EngineArgs {
     /// A folder of *.rules files to use instead of the built-in set.

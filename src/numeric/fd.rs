@@ -10,8 +10,8 @@ use crate::lang::Math;
 use crate::linalg::{checked_entries, EvalError, Mat};
 
 /// The derivative of `expr` with respect to `wrt` at `point`, by central differences,
-/// laid out as SPEC §2 says: a scalar by a matrix X (p×q) is q×p with C[j,i] =
-/// ∂f/∂X[i,j]; a matrix by a scalar has the matrix's shape; everything else is the
+/// laid out as SPEC §2 says: a scalar by a matrix X (p×q) is q×p with C\[j,i\] =
+/// ∂f/∂X\[i,j\]; a matrix by a scalar has the matrix's shape; everything else is the
 /// Jacobian of vec(f) with respect to vec(x) (a row for a scalar by a vector).
 pub fn finite_difference(
     expr: &RecExpr<Math>,
