@@ -57,6 +57,12 @@ if ! "$PY" -m pip install ./python >"$WORK/pip-install.log" 2>&1; then
 fi
 echo "== pip install ./python: $(( $(date +%s) - started )) s"
 
+# The command-line binary, for the test that compares its JSON with the package's:
+# built here (quick when cargo has built it already), under target/<host>/release.
+cargo build --release --quiet --bin matcalc
+host=$(rustc -vV | sed -n 's/^host: //p')
+export MATCALC_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/$host/release/matcalc"
+
 # From the repository root, so that python/matcalc (the sources, without the built
 # extension) cannot shadow the installed package.
 export PYTHONDONTWRITEBYTECODE=1

@@ -63,6 +63,18 @@ impl Env {
     pub fn is_simplex(&self, name: Symbol) -> bool {
         self.kind(name) == Some(VarKind::Simplex)
     }
+    /// The same names with the symmetric ones among `names` unconstrained matrices.
+    pub fn unconstrained(&self, names: &[Symbol]) -> Env {
+        let mut e = self.clone();
+        for n in names {
+            if let Some(v) = e.vars.get_mut(n) {
+                if v.kind == VarKind::Symmetric {
+                    v.kind = VarKind::Matrix;
+                }
+            }
+        }
+        e
+    }
     /// The names as `--let` declarations, so that printed text reads back the same.
     pub fn decls_text(&self) -> String {
         let decls: Vec<String> = self

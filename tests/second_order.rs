@@ -178,3 +178,41 @@ fn the_examples_of_the_issue() {
         "2*inv(S) - diag(diag(inv(S)))"
     );
 }
+
+/// The Hessian by a symmetric matrix (SPEC §2): on the symmetric matrices under `sym`
+/// (the projector (I + K)/2 on each symmetric side), by the independent entries under
+/// `entries`, unconstrained under `none`; each checked against second differences taken
+/// the same way, and each printed form read back with its shape.
+#[test]
+fn hessians_by_a_symmetric_matrix() {
+    let mut table = String::new();
+    for (expr, wrt) in [
+        ("logdet(S)", &["S"][..]),
+        ("det(S)", &["S"]),
+        ("x'*S*x", &["S", "x"]),
+        ("tr(S*A*S)", &["S"]),
+    ] {
+        for conv in [Convention::Sym, Convention::Entries, Convention::None] {
+            let decls = "S: symmetric(n); x: vector(n); A: matrix(n,n)";
+            for r in one(expr, decls, wrt, 2, conv) {
+                // Named for every block with S on a side, and only for those.
+                let by_s = r.wrt.iter().any(|w| w == "S");
+                assert_eq!(
+                    r.convention.as_deref(),
+                    by_s.then_some(conv.name()),
+                    "{expr}"
+                );
+                let read = matcalc::read_exprs(&[&r.text()], &r.decls, &[Some(shape_of(&r))])
+                    .unwrap_or_else(|e| panic!("{expr}: `{}` does not read back: {e}", r.text()));
+                assert_eq!(read.typed[0].shape, shape_of(&r), "{expr}");
+                table.push_str(&format!(
+                    "{expr:<10} {:<8} {:<4} {}\n",
+                    conv.name(),
+                    r.wrt.join(","),
+                    r.text()
+                ));
+            }
+        }
+    }
+    insta::assert_snapshot!("symmetric_hessians", table);
+}

@@ -4,6 +4,13 @@
 //! function): d²f = vec(dX)' B' vec(dX), so H = (B + B')/2. B, the Jacobian of the
 //! gradient, is already symmetric (the Hessian of a twice-differentiable f), so it is
 //! H itself. Mixed blocks H_uv = ∂ vec(∇_u f) / ∂ vec(v) come the same way.
+//!
+//! A symmetric variable S: the derivation may use S' = S, so the Jacobian it finds is
+//! right only in symmetric directions. Under `sym` (the default) the block is given on
+//! the symmetric matrices, P H P with P = (I + K)/2, which depends on f there only; under
+//! `entries` by the independent entries, E' H E with E = I + K - diag(vec(I)) (the
+//! second-order form of `G + G' - diag(diag(G))`); under `none` S is differentiated as
+//! an unconstrained matrix, without S' = S.
 
 use std::time::Instant;
 
@@ -19,11 +26,12 @@ use crate::engine::simplify::{present, PresentRules};
 use crate::env::Env;
 use crate::error::Error;
 use crate::kind::Kind;
+use crate::lang::Const;
 use crate::lang::{shapes_of, Math, Op};
 use crate::numeric::{check_hessian, CHECK_POINTS, CHECK_SEED};
 use crate::report::DerivationReport;
 use crate::rules::RuleSet;
-use crate::shape::Shape;
+use crate::shape::{Dim, Shape};
 use crate::typecheck::Typed;
 
 /// Every block H_uv with u before or equal to v in the order given.
@@ -40,6 +48,17 @@ pub fn hessian_reports(
             f.shape
         )));
     }
+    let conv = req.options.symmetric;
+    // Under `none` a symmetric variable is differentiated as an unconstrained matrix:
+    // S' = S holds on the symmetric matrices, not in the directions off them that the
+    // entrywise Hessian has.
+    let unconstrained;
+    let denv = if conv == Convention::None && wrt.iter().any(|v| env.is_symmetric(*v)) {
+        unconstrained = env.unconstrained(wrt);
+        &unconstrained
+    } else {
+        env
+    };
     let first = DeriveOptions {
         layout: Layout::Numerator,
         steps: false,
@@ -48,7 +67,7 @@ pub fn hessian_reports(
     };
     // One deadline for the whole Hessian: every derivation and search shares it.
     let deadline = Deadline::after(req.options.time_limit);
-    let gradients = derive_by(f, env, wrt, rules, &first, deadline)?;
+    let gradients = derive_by(f, denv, wrt, rules, &first, deadline)?;
     let second = DeriveOptions {
         layout: req.options.layout,
         ..first.clone()
@@ -57,8 +76,8 @@ pub fn hessian_reports(
     for (i, u) in wrt.iter().enumerate() {
         // vec of the gradient G_u = C_u' (in vec coordinates: a column of |u| entries),
         // brought to its simplest form first: its differential is what the block is.
-        let g = vec_gradient(&gradients[i].numerator, env)?;
-        let g = simplest(&g, env, rules, &first, deadline)?;
+        let g = vec_gradient(&gradients[i].numerator, denv)?;
+        let g = simplest(&g, denv, rules, &first, deadline)?;
         for v in &wrt[i..] {
             let block_started = Instant::now();
             if !g
@@ -70,7 +89,7 @@ pub fn hessian_reports(
                 out.push(zero_block(req, env, rules, f, *u, *v, &g, block_started)?);
                 continue;
             }
-            let mut h = derive_by(&g, env, &[*v], rules, &second, deadline)?;
+            let mut h = derive_by(&g, denv, &[*v], rules, &second, deadline)?;
             let mut d = h.remove(0);
             // For a scalar u by a matrix v the first-order form is C (q×p); in vec
             // coordinates the block is the row vec(C')'.
@@ -83,11 +102,85 @@ pub fn hessian_reports(
                     .unwrap_or(d.shape);
                 d.numerator = d.derivative.clone();
             }
+            let sides = (side(env, *u, conv), side(env, *v, conv));
+            if sides != (None, None) {
+                d.numerator = on_symmetric(&d.numerator, sides, env, rules, &first, deadline)?;
+                d.derivative = match req.options.layout {
+                    Layout::Numerator => d.numerator.clone(),
+                    Layout::Denominator => {
+                        let mut t = d.numerator.clone();
+                        let root = Id::from(t.as_ref().len() - 1);
+                        t.add(Math::unary(Op::Trans, root));
+                        let shape = d.shape;
+                        simplest(&Typed { expr: t, shape }, env, rules, &first, deadline)?.expr
+                    }
+                };
+            }
+            if env.is_symmetric(*u) || env.is_symmetric(*v) {
+                d.convention = Some(conv);
+            }
             d.differential = second_differential(&d.numerator, *u, *v);
             out.push(block_report(req, rules, f, env, &d, *u, block_started)?);
         }
     }
     Ok(out)
+}
+
+/// A symmetric n×n variable's side of a block and the convention that restricts it.
+type Side = Option<(Dim, Convention)>;
+
+/// The order n of a symmetric variable whose side of a block a convention restricts.
+fn side(env: &Env, x: Symbol, conv: Convention) -> Side {
+    let shape = env.shape(x)?;
+    (env.is_symmetric(x) && conv != Convention::None).then_some((shape.rows, conv))
+}
+
+/// The matrix that restricts a symmetric n×n variable's side (vec coordinates): the
+/// projector (I + K)/2 under `sym`, I + K - diag(vec(I)) under `entries`.
+fn side_matrix(e: &mut RecExpr<Math>, n: Dim, conv: Convention) -> Id {
+    let k = e.add(Math::Const(Const::Commutation(n, n)));
+    let nn = Const::Commutation(n, n).shape().rows;
+    let eye = e.add(Math::Const(Const::Eye(nn)));
+    let sum = e.add(Math::binary(Op::Add, eye, k));
+    match conv {
+        Convention::Entries => {
+            let small = e.add(Math::Const(Const::Eye(n)));
+            let v = e.add(Math::unary(Op::Vec, small));
+            let d = e.add(Math::unary(Op::Diag, v));
+            e.add(Math::binary(Op::Sub, sum, d))
+        }
+        _ => {
+            let half = e.add(Math::num(0.5));
+            e.add(Math::binary(Op::Mul, half, sum))
+        }
+    }
+}
+
+/// The block `h` (numerator layout) restricted on each symmetric side, simplest form.
+fn on_symmetric(
+    h: &RecExpr<Math>,
+    sides: (Side, Side),
+    env: &Env,
+    rules: &RuleSet,
+    opts: &DeriveOptions,
+    deadline: Deadline,
+) -> Result<RecExpr<Math>, Error> {
+    let mut e = h.clone();
+    let mut root = Id::from(e.as_ref().len() - 1);
+    if let Some((n, conv)) = sides.0 {
+        let l = side_matrix(&mut e, n, conv);
+        root = e.add(Math::binary(Op::Mul, l, root));
+    }
+    if let Some((n, conv)) = sides.1 {
+        let r = side_matrix(&mut e, n, conv);
+        e.add(Math::binary(Op::Mul, root, r));
+    }
+    let shape = shapes_of(&e, |s| env.shape(s))
+        .map_err(|_| Error::plain("the restricted Hessian block has no shape"))?
+        .last()
+        .copied()
+        .unwrap_or_else(Shape::scalar);
+    Ok(simplest(&Typed { expr: e, shape }, env, rules, opts, deadline)?.expr)
 }
 
 /// `g` in its simplest form, by the presentation search.
@@ -147,7 +240,7 @@ fn zero_block(
             ill_shaped: 0,
         },
         steps: None,
-        convention: None,
+        convention: (env.is_symmetric(u) || env.is_symmetric(v)).then_some(req.options.symmetric),
     };
     block_report(req, rules, f, env, &d, u, started)
 }
@@ -180,12 +273,14 @@ fn block_report(
         d.kind.to_string().split("-by-").last().unwrap_or("?")
     );
     if req.check {
+        let sides = |x: Symbol| side(env, x, req.options.symmetric).map(|(_, c)| c);
         let report = check_hessian(
             &f.expr,
             &d.derivative,
             env,
             u,
             d.wrt,
+            (sides(u), sides(d.wrt)),
             req.options.layout == Layout::Denominator,
             CHECK_POINTS,
             CHECK_SEED,
