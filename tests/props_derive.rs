@@ -9,7 +9,7 @@ mod common;
 
 use common::random_expr::{case_from_seed, case_strategy, GenConfig};
 use common::{assert_checked_and_reads_back, rules};
-use matcalc::{derive_request, Request};
+use matcalc::{derive_request, Convention, Request};
 use proptest::prelude::*;
 
 /// What became of one case.
@@ -96,6 +96,44 @@ fn a_thousand_random_expressions_derive_correctly() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The cases of the sweep whose variable is a symmetric matrix, under the two other
+/// conventions (the sweep above uses `sym`): `entries` and `none`, each checked along
+/// its own directions (SPEC §2).
+#[test]
+fn random_symmetric_variables_under_every_convention() {
+    let mut tried = 0;
+    let mut failures = Vec::new();
+    for seed in 0..2000 {
+        let c = case_from_seed(seed, &GenConfig::new(1 + (seed % 5) as usize));
+        let symmetric = c
+            .decls
+            .split(';')
+            .any(|d| d.trim().starts_with(&format!("{}:", c.wrt)) && d.contains("symmetric"));
+        if !symmetric {
+            continue;
+        }
+        tried += 1;
+        for conv in [Convention::Entries, Convention::None] {
+            let mut req = Request::new(&c.expr, &c.decls, &[c.wrt.as_str()]);
+            req.check = true;
+            req.options.symmetric = conv;
+            let what = format!("seed {seed} ({}): {} by {}", conv.name(), c.expr, c.wrt);
+            match derive_request(&req, rules()) {
+                Ok(a) => {
+                    let r = &a.reports[0];
+                    if !r.check.as_ref().is_some_and(|c| c.ok) {
+                        failures.push(format!("{what}: {}", r.derivative));
+                    }
+                }
+                Err(e) if e.to_string().contains("drown in rounding") => {}
+                Err(e) => failures.push(format!("{what}: {e}")),
+            }
+        }
+    }
+    assert!(tried > 100, "only {tried} symmetric cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 proptest! {
