@@ -74,4 +74,5 @@ pub use syntax::decls::is_builtin;
 pub use syntax::latex::to_latex;
 pub use syntax::numpy::to_numpy;
 pub use syntax::text::{node_text, to_text, to_text_shared, SharedText, TextOptions};
+pub use syntax::Names;
 pub use typecheck::{Checked, Typed};

@@ -10,9 +10,10 @@ use crate::env::Env;
 use crate::numeric::CheckReport;
 use crate::rules::{base_name, RuleSet};
 use crate::shape::Shape;
-use crate::syntax::latex::to_latex;
-use crate::syntax::numpy::to_numpy;
-use crate::syntax::text::{node_text, to_text, to_text_shared, TextOptions};
+use crate::syntax::latex::{to_latex, to_latex_named};
+use crate::syntax::numpy::{to_numpy, to_numpy_named};
+use crate::syntax::text::{node_text, to_text, to_text_named, TextOptions};
+use crate::syntax::Names;
 
 /// A named intermediate of a printed derivative (`where h1 = …`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,7 +146,8 @@ impl Default for Renderings {
 impl DerivationReport {
     /// The report of `d`, a derivative of the expression `expr` (as the user wrote it),
     /// with the texts `render` asks for; `decls` is `env.decls_text()`, worked out once
-    /// for all the derivatives.
+    /// for all the derivatives, and `names` the names of shared subterms, one for all
+    /// the derivatives shown together (so that `h1` means one thing in all of them).
     #[allow(clippy::too_many_arguments)] // the derivation, its context, and the texts
     pub fn new(
         expr: &str,
@@ -156,12 +158,13 @@ impl DerivationReport {
         layout: Layout,
         ms: f64,
         render: Renderings,
+        names: &Names,
     ) -> DerivationReport {
         let opts = |share| TextOptions {
             root: Some(d.shape),
             share,
         };
-        let shared = to_text_shared(&d.derivative, env, opts(true));
+        let shared = to_text_named(&d.derivative, env, opts(true), names);
         let stats = &d.stats;
         DerivationReport {
             expr: expr.to_string(),
@@ -195,12 +198,12 @@ impl DerivationReport {
                 })
                 .collect(),
             latex: if render.latex {
-                to_latex(&d.derivative, env, true)
+                to_latex_named(&d.derivative, env, true, names)
             } else {
                 String::new()
             },
             numpy: if render.numpy {
-                to_numpy(&d.derivative, env, true).ok()
+                to_numpy_named(&d.derivative, env, true, names).ok()
             } else {
                 None
             },

@@ -188,6 +188,66 @@ fn a_deep_network_names_its_activations_once() {
     );
 }
 
+/// With several variables every derivative names its shared subterms, and a name
+/// means one subterm on every line: each definition, with the definitions before it
+/// on its line substituted, is the same wherever the name appears.
+#[test]
+fn a_name_means_one_subterm_in_every_derivative() {
+    for depth in 2..=6 {
+        let mut h = "x".to_string();
+        let mut wrt = Vec::new();
+        for k in 1..=depth {
+            h = format!("sigmoid(W{k}*{h})");
+            wrt.push(format!("W{k}"));
+        }
+        let expr = format!("norm2({h} - y)^2");
+        let json = derive(&expr, &wrt.join(","), &["--format", "json"]);
+        let reports: Vec<serde_json::Value> = match serde_json::from_str(&json).expect("JSON") {
+            serde_json::Value::Array(a) => a,
+            one => vec![one],
+        };
+        let mut meaning: std::collections::HashMap<String, String> = Default::default();
+        for r in &reports {
+            let mut expanded: Vec<(String, String)> = Vec::new();
+            for b in r["bindings"].as_array().expect("bindings") {
+                let name = b["name"].as_str().expect("name").to_string();
+                let mut text = b["text"].as_str().expect("text").to_string();
+                for (n, t) in expanded.iter().rev() {
+                    text = replace_word(&text, n, &format!("({t})"));
+                }
+                // Compared as read back: the substitution's parentheses do not count.
+                let decls = r["decls"].as_str().expect("decls");
+                let read = matcalc::read_expr(&text, decls)
+                    .unwrap_or_else(|e| panic!("`{text}` does not read back: {e}"));
+                let tree = read.0.expr.to_string();
+                if let Some(before) = meaning.get(&name) {
+                    assert_eq!(before, &tree, "depth {depth}: {name} means two things");
+                }
+                meaning.insert(name.clone(), tree);
+                expanded.push((name, text));
+            }
+        }
+        assert!(!meaning.is_empty(), "depth {depth}: nothing named");
+    }
+}
+
+/// `text` with every whole-word `name` replaced by `by`.
+fn replace_word(text: &str, name: &str, by: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in text.chars().chain(std::iter::once(' ')) {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        out.push_str(if word == name { by } else { &word });
+        word.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
 #[test]
 fn steps_name_the_identities() {
     let out = derive("tr(A*X*B)", "X", &["--steps"]);

@@ -32,6 +32,7 @@ use crate::numeric::{check_hessian, CHECK_POINTS, CHECK_SEED};
 use crate::report::DerivationReport;
 use crate::rules::RuleSet;
 use crate::shape::{Dim, Shape};
+use crate::syntax::Names;
 use crate::typecheck::Typed;
 
 /// Every block H_uv with u before or equal to v in the order given.
@@ -73,6 +74,14 @@ pub fn hessian_reports(
         ..first.clone()
     };
     let mut out = Vec::new();
+    // The blocks are shown together: a shared subterm has one name in all of them.
+    let cx = Blocks {
+        req,
+        rules,
+        f,
+        env,
+        names: Names::default(),
+    };
     for (i, u) in wrt.iter().enumerate() {
         // vec of the gradient G_u = C_u' (in vec coordinates: a column of |u| entries),
         // brought to its simplest form first: its differential is what the block is.
@@ -86,7 +95,7 @@ pub fn hessian_reports(
                 .iter()
                 .any(|n| matches!(n, Math::Sym(s) if s == v))
             {
-                out.push(zero_block(req, env, rules, f, *u, *v, &g, block_started)?);
+                out.push(zero_block(&cx, (*u, *v), &g, block_started)?);
                 continue;
             }
             let mut h = derive_by(&g, denv, &[*v], rules, &second, deadline)?;
@@ -120,7 +129,7 @@ pub fn hessian_reports(
                 d.convention = Some(conv);
             }
             d.differential = second_differential(&d.numerator, *u, *v);
-            out.push(block_report(req, rules, f, env, &d, *u, block_started)?);
+            out.push(block_report(&cx, &d, *u, block_started)?);
         }
     }
     Ok(out)
@@ -205,18 +214,24 @@ fn simplest(
     })
 }
 
+/// What every block's report needs: the request, the rules, f and its names, and the
+/// names of the subterms the blocks share.
+struct Blocks<'a> {
+    req: &'a Request,
+    rules: &'a RuleSet,
+    f: &'a Typed,
+    env: &'a Env,
+    names: Names,
+}
+
 /// The block of a variable the gradient does not depend on: zero, |u|×|v|.
-#[allow(clippy::too_many_arguments)]
 fn zero_block(
-    req: &Request,
-    env: &Env,
-    rules: &RuleSet,
-    f: &Typed,
-    u: Symbol,
-    v: Symbol,
+    cx: &Blocks,
+    (u, v): (Symbol, Symbol),
     g: &Typed,
     started: Instant,
 ) -> Result<DerivationReport, Error> {
+    let (req, env) = (cx.req, cx.env);
     let size = |s: Symbol| env.shape(s).unwrap_or_else(Shape::scalar).size();
     let mut shape = Shape::new(g.shape.size(), size(v));
     if req.options.layout == Layout::Denominator {
@@ -242,19 +257,17 @@ fn zero_block(
         steps: None,
         convention: (env.is_symmetric(u) || env.is_symmetric(v)).then_some(req.options.symmetric),
     };
-    block_report(req, rules, f, env, &d, u, started)
+    block_report(cx, &d, u, started)
 }
 
 /// The report of the block H_uv held in `d` (v is `d.wrt`), checked when asked for.
 fn block_report(
-    req: &Request,
-    rules: &RuleSet,
-    f: &Typed,
-    env: &Env,
+    cx: &Blocks,
     d: &Derivation,
     u: Symbol,
     started: Instant,
 ) -> Result<DerivationReport, Error> {
+    let (req, rules, f, env, names) = (cx.req, cx.rules, cx.f, cx.env, &cx.names);
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut r = DerivationReport::new(
         &req.expr,
@@ -265,6 +278,7 @@ fn block_report(
         req.options.layout,
         ms,
         req.render,
+        names,
     );
     r.order = 2;
     r.wrt = vec![u.to_string(), d.wrt.to_string()];

@@ -15,6 +15,7 @@ use crate::input::read_exprs;
 use crate::numeric::{check_derivative, check_symmetric, CHECK_POINTS, CHECK_SEED};
 use crate::report::{DerivationReport, Renderings};
 use crate::rules::RuleSet;
+use crate::syntax::Names;
 use crate::typecheck::Typed;
 
 /// Everything one `derive` request says.
@@ -117,6 +118,8 @@ fn first_order(
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut out = Vec::new();
     let decls = env.decls_text();
+    // The derivatives are shown together: a shared subterm has one name in all of them.
+    let names = Names::default();
     for d in &derivations {
         let mut r = DerivationReport::new(
             &req.expr,
@@ -127,6 +130,7 @@ fn first_order(
             req.options.layout,
             ms,
             req.render,
+            &names,
         );
         if req.check {
             let report = match d.convention {

@@ -5,7 +5,7 @@
 
 use egg::{Id, RecExpr};
 
-use super::share::unfold;
+use super::share::{unfold, Names};
 use super::sizing::broadcast_operand;
 use crate::env::Env;
 use crate::lang::prec::Prec as TPrec;
@@ -30,7 +30,12 @@ enum Prec {
 /// The expression as LaTeX; large repeated subterms are named (`\text{where } h_1 = …`)
 /// when `share` is set.
 pub fn to_latex(expr: &RecExpr<Math>, env: &Env, share: bool) -> String {
-    let u = unfold(expr, env, share);
+    to_latex_named(expr, env, share, &Names::default())
+}
+
+/// `to_latex`, naming subterms as `names` did for the expressions shown with it.
+pub fn to_latex_named(expr: &RecExpr<Math>, env: &Env, share: bool, names: &Names) -> String {
+    let u = unfold(expr, env, share, names);
     let mut scope = env.clone();
     let mut parts = Vec::new();
     let mut body = String::new();

@@ -12,6 +12,7 @@ pub mod lexer;
 pub mod numpy;
 pub mod parser;
 mod share;
+pub use share::Names;
 mod sizing;
 pub mod text;
 

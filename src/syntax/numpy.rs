@@ -7,7 +7,7 @@
 use egg::{Id, RecExpr, Symbol};
 use indexmap::IndexMap;
 
-use super::share::unfold;
+use super::share::{unfold, Names};
 use super::sizing::broadcast_operand;
 use crate::env::Env;
 use crate::lang::prec::Prec;
@@ -26,10 +26,20 @@ const RESERVED: &[&str] = &[
 /// (`[… for h1 in [H1]][0]`) when `share` is set. Errors for what has no NumPy form
 /// (differentials, a size no input has).
 pub fn to_numpy(expr: &RecExpr<Math>, env: &Env, share: bool) -> Result<String, String> {
+    to_numpy_named(expr, env, share, &Names::default())
+}
+
+/// `to_numpy`, naming subterms as `names` did for the expressions shown with it.
+pub fn to_numpy_named(
+    expr: &RecExpr<Math>,
+    env: &Env,
+    share: bool,
+    names: &Names,
+) -> Result<String, String> {
     if expr.as_ref().is_empty() {
         return Err("an empty expression has no NumPy form".to_string());
     }
-    let u = unfold(expr, env, share);
+    let u = unfold(expr, env, share, names);
     let mut scope = env.clone();
     let sizes = env.dim_sources();
     let mut defs = Vec::new();

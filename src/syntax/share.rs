@@ -2,6 +2,7 @@
 //! (`… where h1 = …`, SPEC §3) and everything else is unfolded into trees, the form the
 //! printers walk and the reader reads back.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use egg::{Id, Language, RecExpr, Symbol};
@@ -15,6 +16,36 @@ use crate::lang::{Math, Text};
 pub struct Unfolded {
     pub bindings: Vec<(Symbol, RecExpr<Math>)>,
     pub body: RecExpr<Math>,
+}
+
+/// The names given to shared subterms over several printed expressions (the
+/// derivatives by each of several variables, shown together): a subterm named in two of
+/// them has one name, and a name never means two subterms. Each expression still
+/// chooses what to name by itself and lists its own definitions, so that each reads
+/// back alone.
+#[derive(Debug, Default)]
+pub struct Names {
+    /// The subterm (its S-expression, in full) → its name.
+    by_subterm: RefCell<HashMap<String, Symbol>>,
+    next: Cell<usize>,
+}
+
+impl Names {
+    fn name_for(&self, subterm: String, env: &Env) -> Symbol {
+        if let Some(s) = self.by_subterm.borrow().get(&subterm) {
+            return *s;
+        }
+        let name = loop {
+            let k = self.next.get() + 1;
+            self.next.set(k);
+            let s = Symbol::from(format!("h{k}"));
+            if !env.is_taken(s) {
+                break s;
+            }
+        };
+        self.by_subterm.borrow_mut().insert(subterm, name);
+        name
+    }
 }
 
 /// A repeated subterm is named when its text is at least this long…
@@ -59,8 +90,9 @@ fn lengths_and_uses(expr: &RecExpr<Math>) -> (Vec<usize>, Vec<usize>) {
 }
 
 /// Unfolds `expr` into trees, naming repeated large subterms when `share` is set.
-/// Names are `h1`, `h2`, … avoiding the names of `env` and the input's own `where` names.
-pub fn unfold(expr: &RecExpr<Math>, env: &Env, share: bool) -> Unfolded {
+/// Names are `h1`, `h2`, … avoiding the names of `env` and the input's own `where` names,
+/// and the same as `names` gave the same subterms before.
+pub fn unfold(expr: &RecExpr<Math>, env: &Env, share: bool, names: &Names) -> Unfolded {
     let (dag, _) = hashcons(expr);
     let nodes = dag.as_ref();
     let n = nodes.len();
@@ -69,7 +101,7 @@ pub fn unfold(expr: &RecExpr<Math>, env: &Env, share: bool) -> Unfolded {
         let (len, uses) = lengths_and_uses(&dag);
         let total = len[n - 1];
         let mut eff = len.clone();
-        let mut next = 1;
+        let unnamed: Vec<Option<Symbol>> = vec![None; n];
         for i in 0..n.saturating_sub(1) {
             // Lengths with the names already chosen below standing for their subterms.
             let kids: usize = nodes[i]
@@ -95,14 +127,8 @@ pub fn unfold(expr: &RecExpr<Math>, env: &Env, share: bool) -> Unfolded {
                 && uses[i] >= 2
                 && (eff[i] >= LONG || (total > CROWDED && eff[i] >= MEDIUM));
             if wanted {
-                let name = loop {
-                    let s = Symbol::from(format!("h{next}"));
-                    next += 1;
-                    if !env.is_taken(s) {
-                        break s;
-                    }
-                };
-                named[i] = Some(name);
+                let subterm = tree(&dag, Id::from(i), &unnamed, false).to_string();
+                named[i] = Some(names.name_for(subterm, env));
             }
         }
     }

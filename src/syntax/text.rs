@@ -5,7 +5,7 @@
 
 use egg::{Id, RecExpr};
 
-use super::share::{unfold, Unfolded};
+use super::share::{unfold, Names, Unfolded};
 use super::sizing::{broadcast_operand, short_constants, Short};
 use crate::env::Env;
 use crate::lang::prec::Prec;
@@ -49,7 +49,17 @@ pub fn to_text(expr: &RecExpr<Math>, env: &Env, opts: TextOptions) -> String {
 
 /// The expression as text with its large repeated subterms named (when `opts.share`).
 pub fn to_text_shared(expr: &RecExpr<Math>, env: &Env, opts: TextOptions) -> SharedText {
-    let u = unfold(expr, env, opts.share);
+    to_text_named(expr, env, opts, &Names::default())
+}
+
+/// `to_text_shared`, naming subterms as `names` did for the expressions shown with it.
+pub fn to_text_named(
+    expr: &RecExpr<Math>,
+    env: &Env,
+    opts: TextOptions,
+    names: &Names,
+) -> SharedText {
+    let u = unfold(expr, env, opts.share, names);
     print_unfolded(&u, env, opts.root)
 }
 
