@@ -1,15 +1,16 @@
 //! Second order on random expressions: scalar-valued expressions of every operator and
 //! depth up to 4 (distinct sizes) are given `--order 2` with the check on, and every
-//! Hessian block must agree with second differences. A case whose variable is a
-//! symmetric matrix is derived under each of the three conventions (SPEC §2), each
-//! checked on its own terms. `MATCALC_HESSIAN_CASES=N` (and `MATCALC_HESSIAN_FIRST=S`)
+//! Hessian block must agree with second differences. Every third case is by all of its
+//! variables at once (mixed blocks), every other one in denominator layout. A case with
+//! a symmetric matrix among its variables is derived under each of the three
+//! conventions (SPEC §2), each checked on its own terms. `MATCALC_HESSIAN_CASES=N` (and `MATCALC_HESSIAN_FIRST=S`)
 //! sweeps N seeds from S instead of the default.
 
 mod common;
 
 use common::random_expr::{case_from_seed, GenConfig};
 use common::rules;
-use matcalc::{derive_request, Convention, Request};
+use matcalc::{derive_request, Convention, Layout, Request};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -28,10 +29,22 @@ fn random_hessians_agree_with_second_differences() {
         let mut cfg = GenConfig::new(1 + (seed % 4) as usize);
         cfg.scalar_output = Some(true);
         let c = case_from_seed(seed, &cfg);
-        let is_symmetric = c
+        let declared: Vec<&str> = c
             .decls
             .split(';')
-            .any(|d| d.trim().starts_with(&format!("{}:", c.wrt)) && d.contains("symmetric"));
+            .filter_map(|d| d.split(':').next())
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        let wrt: Vec<&str> = if seed % 3 == 0 {
+            declared.clone()
+        } else {
+            vec![c.wrt.as_str()]
+        };
+        let is_symmetric = c.decls.split(';').any(|d| {
+            let name = d.split(':').next().unwrap_or("").trim();
+            wrt.contains(&name) && d.contains("symmetric")
+        });
         let conventions: &[Convention] = if is_symmetric {
             symmetric += 1;
             &[Convention::Sym, Convention::Entries, Convention::None]
@@ -39,15 +52,18 @@ fn random_hessians_agree_with_second_differences() {
             &[Convention::Sym]
         };
         for conv in conventions {
-            let mut req = Request::new(&c.expr, &c.decls, &[c.wrt.as_str()]);
+            let mut req = Request::new(&c.expr, &c.decls, &wrt);
             req.order = 2;
             req.check = true;
             req.options.symmetric = *conv;
+            if seed % 2 == 1 {
+                req.options.layout = Layout::Denominator;
+            }
             let what = format!(
                 "seed {seed} ({}): {} by {} [{}]",
                 conv.name(),
                 c.expr,
-                c.wrt,
+                wrt.join(","),
                 c.decls
             );
             match derive_request(&req, rules()) {

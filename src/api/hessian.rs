@@ -109,7 +109,8 @@ pub fn hessian_reports(
                     .ok()
                     .and_then(|s| s.last().copied())
                     .unwrap_or(d.shape);
-                d.numerator = d.derivative.clone();
+                // The numerator layout's row, whichever layout is printed.
+                d.numerator = vec_row(&d.numerator, Layout::Numerator);
             }
             let sides = (side(env, *u, conv), side(env, *v, conv));
             if sides != (None, None) {
