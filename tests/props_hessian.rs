@@ -79,8 +79,15 @@ fn random_hessians_agree_with_second_differences() {
                         }
                     }
                 }
-                // |f| so large next to its curvature that no step can judge it.
-                Err(e) if e.to_string().contains("drown in rounding") => uncheckable += 1,
+                // |f| so large next to its curvature that no step can judge it, or a
+                // block whose printed form holds a matrix too large to evaluate at the
+                // check's sizes (a commutation matrix of kron(B, C) by B and C).
+                Err(e)
+                    if e.to_string().contains("drown in rounding")
+                        || e.to_string().contains("matrix too large") =>
+                {
+                    uncheckable += 1
+                }
                 Err(e) => failures.push(format!("{what}: {e}")),
             }
         }
