@@ -8,7 +8,7 @@
 mod common;
 
 use common::random_expr::{case_from_seed, case_strategy, GenConfig};
-use common::{assert_checked_and_reads_back, rules};
+use common::{assert_checked_and_reads_back, env_number, rules};
 use matcalc::{derive_request, Convention, Request};
 use proptest::prelude::*;
 
@@ -39,13 +39,6 @@ fn derives(expr: &str, decls: &str, wrt: &str) -> Result<Outcome, String> {
                 .cloned()
                 .unwrap_or_else(|| format!("{expr} by {wrt}: failed"))
         })
-}
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// A thousand cases of every depth up to 5, the same on every run; each must also end

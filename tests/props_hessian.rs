@@ -9,15 +9,8 @@
 mod common;
 
 use common::random_expr::{case_from_seed, GenConfig};
-use common::rules;
+use common::{env_number, rules};
 use matcalc::{derive_request, Convention, Layout, Request};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[test]
 fn random_hessians_agree_with_second_differences() {

@@ -10,6 +10,14 @@ use matcalc::{
 };
 use serde_json::Value;
 
+/// A whole number from the environment (a sweep's size or first seed), or `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 pub fn rules() -> &'static RuleSet {
     RuleSet::builtin().expect("the built-in rules load")
 }
