@@ -248,6 +248,31 @@ fn replace_word(text: &str, name: &str, by: &str) -> String {
     out
 }
 
+/// A convention asked for with no symmetric variable to apply it to is said to do
+/// nothing (on stderr; the derivative and exit code are as without it).
+#[test]
+fn a_convention_with_no_symmetric_variable_is_a_warning() {
+    let o = matcalc(&["derive", "x'*A*x", "--wrt", "x", "--symmetric", "entries"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o).trim(), "x'*(A + A')");
+    assert!(
+        stderr(&o).contains("--symmetric entries has no effect"),
+        "{}",
+        stderr(&o)
+    );
+    let o = matcalc(&[
+        "derive",
+        "logdet(S)",
+        "--wrt",
+        "S",
+        "--let",
+        "S: symmetric(n)",
+        "--symmetric",
+        "none",
+    ]);
+    assert!(!stderr(&o).contains("no effect"), "{}", stderr(&o));
+}
+
 #[test]
 fn steps_name_the_identities() {
     let out = derive("tr(A*X*B)", "X", &["--steps"]);

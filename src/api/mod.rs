@@ -76,9 +76,17 @@ pub fn derive_request(req: &Request, rules: &RuleSet) -> Result<Answer, Error> {
             )))
         }
     };
+    let mut warnings = checked.warnings;
+    // `sym` is the default, so only the other two can have been asked for in vain.
+    if req.options.symmetric != Convention::Sym && !wrt.iter().any(|x| env.is_symmetric(*x)) {
+        warnings.push(format!(
+            "--symmetric {} has no effect: no variable of differentiation is symmetric",
+            req.options.symmetric.name()
+        ));
+    }
     Ok(Answer {
         reports,
-        warnings: checked.warnings,
+        warnings,
         env,
         f,
     })
