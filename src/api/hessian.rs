@@ -126,9 +126,6 @@ pub fn hessian_reports(
                     }
                 };
             }
-            if env.is_symmetric(*u) || env.is_symmetric(*v) {
-                d.convention = Some(conv);
-            }
             d.differential = second_differential(&d.numerator, *u, *v);
             out.push(block_report(&cx, &d, *u, block_started)?);
         }
@@ -256,7 +253,7 @@ fn zero_block(
             ill_shaped: 0,
         },
         steps: None,
-        convention: (env.is_symmetric(u) || env.is_symmetric(v)).then_some(req.options.symmetric),
+        convention: None,
     };
     block_report(cx, &d, u, started)
 }
@@ -283,6 +280,9 @@ fn block_report(
     );
     r.order = 2;
     r.wrt = vec![u.to_string(), d.wrt.to_string()];
+    // The convention is named for every block with a symmetric variable on a side.
+    let symmetric = env.is_symmetric(u) || env.is_symmetric(d.wrt);
+    r.convention = symmetric.then(|| req.options.symmetric.name().to_string());
     r.kind = format!(
         "hessian-{}",
         d.kind.to_string().split("-by-").last().unwrap_or("?")

@@ -288,7 +288,7 @@ impl Op {
         self.info().shape.arity()
     }
     pub fn is_elementwise(self) -> bool {
-        matches!(self.info().kernel, Kernel::Map(_))
+        self.scalar_fn().is_some()
     }
     /// The scalar function an elementwise operator applies to each entry.
     pub fn scalar_fn(self) -> Option<fn(f64) -> f64> {

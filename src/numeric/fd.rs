@@ -66,18 +66,13 @@ pub fn finite_difference(
 pub fn slope(mut g: impl FnMut(f64) -> Result<Mat, EvalError>, h0: f64) -> Result<Mat, EvalError> {
     let mut worst = (0.0, 0.0, 0.0);
     for h in [h0, h0 / 16.0] {
-        let mut central = |h: f64| -> Result<(Mat, f64), EvalError> {
+        let mut largest: f64 = 0.0;
+        let central = |h: f64| -> Result<Mat, EvalError> {
             let (a, b) = (g(h)?, g(-h)?);
-            let largest = a.amax().max(b.amax());
-            Ok(((a - b) / (2.0 * h), largest))
+            largest = largest.max(a.amax()).max(b.amax());
+            Ok((a - b) / (2.0 * h))
         };
-        let (d1, m1) = central(h)?;
-        let (d2, m2) = central(h / 2.0)?;
-        let (d4, m4) = central(h / 4.0)?;
-        let coarse = (&d2 * 4.0 - &d1) / 3.0;
-        let fine = (&d4 * 4.0 - &d2) / 3.0;
-        let truncation = (&fine - &coarse).amax();
-        let largest = m1.max(m2).max(m4);
+        let (fine, truncation) = extrapolated(central, h)?;
         let rounding = 4.0 * f64::EPSILON * largest / (h / 4.0);
         let scale = fine.amax().max(1.0);
         if truncation + rounding <= 1e-6 * scale {
@@ -89,6 +84,22 @@ pub fn slope(mut g: impl FnMut(f64) -> Result<Mat, EvalError>, h0: f64) -> Resul
         "|f| reaches {:.1e}; truncation {:.1e} and rounding {:.1e} of the slope",
         worst.2, worst.0, worst.1
     )))
+}
+
+/// An estimate whose error is O(h²) (a central difference), taken at h, h/2 and h/4
+/// and extrapolated twice (Richardson): the finer extrapolation, and how far it is from
+/// the coarser one (about the error left).
+pub(super) fn extrapolated(
+    mut at: impl FnMut(f64) -> Result<Mat, EvalError>,
+    h: f64,
+) -> Result<(Mat, f64), EvalError> {
+    let d1 = at(h)?;
+    let d2 = at(h / 2.0)?;
+    let d4 = at(h / 4.0)?;
+    let coarse = (&d2 * 4.0 - &d1) / 3.0;
+    let fine = (&d4 * 4.0 - &d2) / 3.0;
+    let truncation = (&fine - &coarse).amax();
+    Ok((fine, truncation))
 }
 
 /// max |a-b| / max(1, max |b|): relative for large values, absolute near zero.

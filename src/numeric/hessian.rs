@@ -12,16 +12,17 @@ use egg::{RecExpr, Symbol};
 
 use super::check::{worst_over_points, CheckReport};
 use super::eval::eval;
-use super::fd::rel_err;
+use super::fd::{extrapolated, rel_err};
 use super::point::Point;
 use crate::env::Env;
 use crate::kind::Convention;
 use crate::lang::Math;
+use crate::linalg::kernels::commutation;
 use crate::linalg::{EvalError, Mat};
 
 /// The numeric block H_uv at `point` (|u| × |v|): the four-point central formula at
-/// steps h, h/2 and h/4, extrapolated twice (Richardson), as `fd::slope` does for first
-/// derivatives. The two extrapolations differ by about the error left; with the rounding
+/// steps h, h/2 and h/4, extrapolated twice (`fd::extrapolated`, as `fd::slope` does for
+/// first derivatives). The two extrapolations differ by about the error left; with the rounding
 /// error (4ε·max|f| over the smallest step product) it must stay below a tenth of the
 /// check's tolerance, or another step is tried (larger, then smaller) and then the point
 /// is refused (`EvalError::Rounding`): the differences could not tell a right block from
@@ -73,12 +74,7 @@ pub fn finite_difference_hessian(
             }
             Ok(m)
         };
-        let h1 = four_point(h)?;
-        let h2 = four_point(h / 2.0)?;
-        let h4 = four_point(h / 4.0)?;
-        let coarse = (&h2 * 4.0 - &h1) / 3.0;
-        let fine = (&h4 * 4.0 - &h2) / 3.0;
-        let truncation = (&fine - &coarse).amax();
+        let (fine, truncation) = extrapolated(four_point, h)?;
         let smallest = (h / 4.0) * (h / 4.0) * su * sv;
         let rounding = 4.0 * f64::EPSILON * largest.get() / smallest;
         let block_scale = fine.amax().max(1.0);
@@ -99,26 +95,21 @@ pub fn finite_difference_hessian(
 
 /// The matrix that restricts a symmetric n×n variable's side of a block to the symmetric
 /// matrices under `convention` (n²×n²; `None` for `Convention::None`).
-pub fn symmetric_side(convention: Convention, n: usize) -> Option<Mat> {
-    let mut k = Mat::zeros(n * n, n * n);
-    for i in 0..n {
-        for j in 0..n {
-            // K vec(X) = vec(X'): entry (i, j) of X sits at i + j*n of vec(X).
-            k[(j + i * n, i + j * n)] = 1.0;
-        }
+fn symmetric_side(convention: Convention, n: usize) -> Result<Option<Mat>, EvalError> {
+    if convention == Convention::None {
+        return Ok(None);
     }
-    let eye = Mat::identity(n * n, n * n);
-    match convention {
-        Convention::None => None,
-        Convention::Sym => Some((eye + k) * 0.5),
+    let sum = Mat::identity(n * n, n * n) + commutation(n, n)?;
+    Ok(Some(match convention {
         Convention::Entries => {
-            let mut e = eye + k;
+            let mut e = sum;
             for i in 0..n {
                 e[(i + i * n, i + i * n)] -= 1.0;
             }
-            Some(e)
+            e
         }
-    }
+        _ => sum * 0.5,
+    }))
 }
 
 /// Compares a claimed block (numerator layout, or its transpose when `transposed`) with
@@ -139,11 +130,15 @@ pub fn check_hessian(
     worst_over_points(f, claimed, env, points, seed, |point, c, _| {
         let mut numeric = finite_difference_hessian(f, point, u, v)?;
         let order = |s: Symbol| point.values.get(&s).map_or(0, |m| m.nrows());
-        if let Some(l) = sides.0.and_then(|c| symmetric_side(c, order(u))) {
-            numeric = l * numeric;
+        if let Some(c) = sides.0 {
+            if let Some(l) = symmetric_side(c, order(u))? {
+                numeric = l * numeric;
+            }
         }
-        if let Some(r) = sides.1.and_then(|c| symmetric_side(c, order(v))) {
-            numeric *= r;
+        if let Some(c) = sides.1 {
+            if let Some(r) = symmetric_side(c, order(v))? {
+                numeric *= r;
+            }
         }
         let numeric = if transposed {
             numeric.transpose()

@@ -601,8 +601,9 @@ enum F {
     Relu,
     Step,
     Softplus,
-    /// An elementwise function of matcalc's table that is not one of the above.
-    Table(matcalc::Op),
+    /// An elementwise function of matcalc's table that is not one of the above, and how
+    /// its argument is chosen.
+    Table(matcalc::Op, TableArg),
 }
 
 /// How the argument of a table-only function is chosen, from its row's domain.
@@ -645,8 +646,7 @@ fn table_funs() -> Vec<F> {
         .iter()
         .copied()
         .filter(|op| op.is_elementwise() && !FUNS.iter().any(|f| f.name() == op.name()))
-        .filter(|op| TableArg::of(*op).is_some())
-        .map(F::Table)
+        .filter_map(|op| TableArg::of(op).map(|arg| F::Table(op, arg)))
         .collect()
 }
 
@@ -688,7 +688,7 @@ impl F {
             F::Relu => "relu",
             F::Step => "step",
             F::Softplus => "softplus",
-            F::Table(op) => op.name(),
+            F::Table(op, _) => op.name(),
         }
     }
     fn allowed(self, a: &OpSet) -> bool {
@@ -697,7 +697,7 @@ impl F {
             F::Tan | F::Arcsin | F::Arccos | F::Arctan => a.trig,
             F::Abs | F::Sign | F::Relu | F::Step => a.nonsmooth,
             F::Softplus => a.ml,
-            F::Table(_) => a.table,
+            F::Table(..) => a.table,
         }
     }
     fn weight(self) -> u32 {
@@ -1079,11 +1079,11 @@ impl<'a> Gen<'a> {
             F::Arctan => self.md(sh),
             F::Abs | F::Sign => self.away_min(sh),
             F::Relu | F::Step => self.pos_min(sh),
-            F::Table(op) => match TableArg::of(op) {
-                Some(TableArg::Tame) | None => self.tame_min(sh, 1),
-                Some(TableArg::Positive) => self.pos_min(sh),
-                Some(TableArg::Bounded) => 1 + self.bounded_min(sh),
-                Some(TableArg::Away) => self.away_min(sh),
+            F::Table(_, arg) => match arg {
+                TableArg::Tame => self.tame_min(sh, 1),
+                TableArg::Positive => self.pos_min(sh),
+                TableArg::Bounded => 1 + self.bounded_min(sh),
+                TableArg::Away => self.away_min(sh),
             },
         }
     }
@@ -2012,15 +2012,22 @@ impl<'a> Gen<'a> {
                 }
                 n
             }
-            F::Table(op) => self.build_table_fun(op, sh, cb, sized),
+            F::Table(op, arg) => self.build_table_fun(op, arg, sh, cb, sized),
         }
     }
 
     /// A table-only function: its argument by its domain, and its value's magnitude
     /// assumed to grow as `exp`'s does (nothing else is known of it).
-    fn build_table_fun(&mut self, op: matcalc::Op, sh: &Shape, cb: usize, sized: bool) -> Node {
+    fn build_table_fun(
+        &mut self,
+        op: matcalc::Op,
+        arg: TableArg,
+        sh: &Shape,
+        cb: usize,
+        sized: bool,
+    ) -> Node {
         let name = op.name();
-        match TableArg::of(op).unwrap_or(TableArg::Tame) {
+        match arg {
             TableArg::Tame => {
                 let t = self.tame(sh, cb, 1, true, sized);
                 let mut n = ecall(name, &t);
